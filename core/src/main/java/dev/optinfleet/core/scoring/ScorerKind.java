@@ -1,0 +1,29 @@
+package dev.optinfleet.core.scoring;
+
+import java.util.Locale;
+
+/**
+ * The family of importance estimators, all producing per-unit terms that are merged and solved the same way
+ * (optin.md, "What we measured").
+ */
+public enum ScorerKind {
+    /** The paper's score, exact leave-one-out: Gram-matrix drift of later features plus w × output KL. */
+    TRAJECTORY,
+    /** Exact leave-one-out divergence of the model output only. */
+    OUTPUT,
+    /** Label-free Gauss-Newton (Fisher) estimate of the output divergence from gate gradients. */
+    FISHER;
+
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static ScorerKind fromWireName(String value) {
+        for (ScorerKind k : values()) {
+            if (k.wireName().equals(value)) {
+                return k;
+            }
+        }
+        throw new IllegalArgumentException("scorer must be one of trajectory, output, fisher, was '" + value + "'");
+    }
+}

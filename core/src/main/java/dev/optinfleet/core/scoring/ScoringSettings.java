@@ -1,0 +1,112 @@
+package dev.optinfleet.core.scoring;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything besides the checkpoint and the shard that determines a score, recorded with every result so runs are
+ * reproducible. Defaults are the paper's released settings where the paper has one (optin.md).
+ *
+ * @param scorer              which estimator
+ * @param tokenRows           K, token rows per Gram matrix (768)
+ * @param lambda              the output term is weighted to about 1/lambda of the feature term (10)
+ * @param outputWeight        w, fixed; NaN = derived once per job from the medians of the two terms
+ * @param headMultiplier      head scores × this (0.5 for trajectory, 1 otherwise)
+ * @param lastLayerMultiplier scores of the last layer's units × this (0.5 for trajectory, 1 otherwise)
+ * @param seed                token-row sample and Fisher probes
+ * @param maxSamples          samples used per shard (128, the paper's batch)
+ * @param unitBatch           removed units evaluated in one batched pass by the exact scorers
+ * @param fisherProbes        random output probes per sample for {@code fisher}
+ * @param fisherBatch         samples per gradient pass for {@code fisher}
+ */
+public record ScoringSettings(ScorerKind scorer, int tokenRows, double lambda, double outputWeight,
+                              double headMultiplier, double lastLayerMultiplier, long seed, int maxSamples,
+                              int unitBatch, int fisherProbes, int fisherBatch) {
+
+    public ScoringSettings {
+        Objects.requireNonNull(scorer, "scorer");
+        if (tokenRows <= 0) {
+            throw new IllegalArgumentException("tokenRows must be > 0, was " + tokenRows);
+        }
+        if (!(lambda > 0) || Double.isInfinite(lambda)) {
+            throw new IllegalArgumentException("lambda must be a positive number, was " + lambda);
+        }
+        if (!Double.isNaN(outputWeight) && !(outputWeight >= 0 && Double.isFinite(outputWeight))) {
+            throw new IllegalArgumentException("outputWeight must be >= 0 (or NaN for automatic), was "
+                    + outputWeight);
+        }
+        if (!(headMultiplier > 0) || !(lastLayerMultiplier > 0)) {
+            throw new IllegalArgumentException("multipliers must be > 0, were head " + headMultiplier
+                    + ", last layer " + lastLayerMultiplier);
+        }
+        if (maxSamples <= 0 || unitBatch <= 0 || fisherProbes <= 0 || fisherBatch <= 0) {
+            throw new IllegalArgumentException("maxSamples, unitBatch, fisherProbes and fisherBatch must be > 0,"
+                    + " were " + maxSamples + ", " + unitBatch + ", " + fisherProbes + ", " + fisherBatch);
+        }
+    }
+
+    /** The defaults of a scorer: the paper's multipliers for trajectory, none for the output-only estimators. */
+    public static ScoringSettings defaults(ScorerKind scorer) {
+        boolean paper = scorer == ScorerKind.TRAJECTORY;
+        return new ScoringSettings(scorer, 768, 10.0, Double.NaN, paper ? 0.5 : 1.0, paper ? 0.5 : 1.0, 0L, 128,
+                16, 8, 8);
+    }
+
+    public ScoringSettings withLambda(double newLambda) {
+        return new ScoringSettings(scorer, tokenRows, newLambda, outputWeight, headMultiplier, lastLayerMultiplier,
+                seed, maxSamples, unitBatch, fisherProbes, fisherBatch);
+    }
+
+    public ScoringSettings withMaxSamples(int samples) {
+        return new ScoringSettings(scorer, tokenRows, lambda, outputWeight, headMultiplier, lastLayerMultiplier,
+                seed, samples, unitBatch, fisherProbes, fisherBatch);
+    }
+
+    public ScoringSettings withSeed(long newSeed) {
+        return new ScoringSettings(scorer, tokenRows, lambda, outputWeight, headMultiplier, lastLayerMultiplier,
+                newSeed, maxSamples, unitBatch, fisherProbes, fisherBatch);
+    }
+
+    public ScoringSettings withUnitBatch(int units) {
+        return new ScoringSettings(scorer, tokenRows, lambda, outputWeight, headMultiplier, lastLayerMultiplier,
+                seed, maxSamples, units, fisherProbes, fisherBatch);
+    }
+
+    public ScoringSettings withTokenRows(int k) {
+        return new ScoringSettings(scorer, k, lambda, outputWeight, headMultiplier, lastLayerMultiplier,
+                seed, maxSamples, unitBatch, fisherProbes, fisherBatch);
+    }
+
+    public ScoringSettings withFisher(int probes, int batch) {
+        return new ScoringSettings(scorer, tokenRows, lambda, outputWeight, headMultiplier, lastLayerMultiplier,
+                seed, maxSamples, unitBatch, probes, batch);
+    }
+
+    /** Whether the scorer needs the Gram-matrix feature term. */
+    public boolean needsFeatureTerm() {
+        return scorer == ScorerKind.TRAJECTORY;
+    }
+
+    /** A flat description for mask.json and job results (w is added by whoever derives it). */
+    public Map<String, Object> describe() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("scorer", scorer.wireName());
+        if (scorer == ScorerKind.TRAJECTORY) {
+            m.put("token_rows", tokenRows);
+            m.put("lambda", lambda);
+            if (!Double.isNaN(outputWeight)) {
+                m.put("output_weight", outputWeight);
+            }
+        }
+        m.put("head_multiplier", headMultiplier);
+        m.put("last_layer_multiplier", lastLayerMultiplier);
+        m.put("seed", seed);
+        m.put("max_samples", maxSamples);
+        if (scorer == ScorerKind.FISHER) {
+            m.put("fisher_probes", fisherProbes);
+            m.put("fisher_batch", fisherBatch);
+        }
+        return m;
+    }
+}
