@@ -1,0 +1,61 @@
+package dev.optinfleet.core.scoring;
+
+import dev.optinfleet.core.model.ModelConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Splits a job into {@link ScoringTask}s. Exact scorers: per shard, one task per layer for its heads and one per
+ * {@code neuronsPerTask} neurons; {@code fisher}: per shard, one task per {@code samplesPerTask} samples. Every
+ * unit is covered exactly once per shard, which is what the merge checks.
+ */
+public final class ScoringPlan {
+    private ScoringPlan() {
+    }
+
+    /**
+     * @param shardSizes samples per shard, after the settings' cap on samples
+     */
+    public static List<ScoringTask> plan(ModelConfig config, ScoringSettings settings, int[] shardSizes,
+                                         int neuronsPerTask, int samplesPerTask) {
+        if (neuronsPerTask <= 0 || samplesPerTask <= 0) {
+            throw new IllegalArgumentException("neuronsPerTask and samplesPerTask must be > 0, were "
+                    + neuronsPerTask + " and " + samplesPerTask);
+        }
+        List<ScoringTask> tasks = new ArrayList<>();
+        for (int shard = 0; shard < shardSizes.length; shard++) {
+            if (settings.scorer() == ScorerKind.FISHER) {
+                for (int from = 0; from < shardSizes[shard]; from += samplesPerTask) {
+                    tasks.add(new ScoringTask.GradientBatch(shard, from,
+                            Math.min(shardSizes[shard], from + samplesPerTask)));
+                }
+                continue;
+            }
+            for (int l = 0; l < config.numLayers(); l++) {
+                tasks.add(new ScoringTask.UnitRange(shard, l, UnitKind.HEAD, 0, config.numHeads()));
+                for (int from = 0; from < config.intermediateSize(); from += neuronsPerTask) {
+                    tasks.add(new ScoringTask.UnitRange(shard, l, UnitKind.NEURON, from,
+                            Math.min(neuronsPerTask, config.intermediateSize() - from)));
+                }
+            }
+        }
+        return tasks;
+    }
+
+    /**
+     * How many results cover each unit once every task of a plan is in: once per shard for exact tasks, once per
+     * gradient batch for {@code fisher}. Every unit is covered equally by construction.
+     */
+    public static int coverage(List<ScoringTask> tasks) {
+        int n = 0;
+        for (ScoringTask t : tasks) {
+            if (t instanceof ScoringTask.GradientBatch
+                    || t instanceof ScoringTask.UnitRange r && r.layer() == 0 && r.kind() == UnitKind.HEAD
+                    && r.from() == 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+}
