@@ -42,20 +42,4 @@ public final class ScoringPlan {
         }
         return tasks;
     }
-
-    /**
-     * How many results cover each unit once every task of a plan is in: once per shard for exact tasks, once per
-     * gradient batch for {@code fisher}. Every unit is covered equally by construction.
-     */
-    public static int coverage(List<ScoringTask> tasks) {
-        int n = 0;
-        for (ScoringTask t : tasks) {
-            if (t instanceof ScoringTask.GradientBatch
-                    || t instanceof ScoringTask.UnitRange r && r.layer() == 0 && r.kind() == UnitKind.HEAD
-                    && r.from() == 0) {
-                n++;
-            }
-        }
-        return n;
-    }
 }

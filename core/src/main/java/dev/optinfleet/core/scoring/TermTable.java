@@ -2,18 +2,24 @@ package dev.optinfleet.core.scoring;
 
 import dev.optinfleet.core.model.ModelConfig;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
 /**
- * Accumulates {@link UnitTerms} of a dense model over tasks and shards: per unit, the sum of its feature and output
- * terms and how many results covered it. Addition is commutative, so results may arrive in any order; dropping
- * duplicates is the caller's business (the coordinator keys results by task id). Confined to one thread.
+ * Collects the results of a job's {@link ScoringTask}s for a dense model and sums them per unit.
+ *
+ * <p>Results are keyed by task, so a task delivered twice counts once, and sums are taken in the tasks' canonical
+ * order, so the merged terms are bit-for-bit the same whatever order results arrived in. Confined to one thread.
  */
 public final class TermTable {
     private final int layers;
     private final int heads;
     private final int neurons;
-    private final double[][][] feature;
-    private final double[][][] output;
-    private final int[][][] coverage;
+    private final Map<String, List<UnitTerms>> results = new TreeMap<>();
+    private double[][][] feature;
+    private double[][][] output;
 
     public TermTable(ModelConfig config) {
         if (config.isPruned()) {
@@ -22,35 +28,42 @@ public final class TermTable {
         this.layers = config.numLayers();
         this.heads = config.numHeads();
         this.neurons = config.intermediateSize();
-        this.feature = new double[][][] {new double[layers][heads], new double[layers][neurons]};
-        this.output = new double[][][] {new double[layers][heads], new double[layers][neurons]};
-        this.coverage = new int[][][] {new int[layers][heads], new int[layers][neurons]};
     }
 
-    /** Adds one task's terms. */
-    public void add(UnitTerms t) {
-        int k = t.kind().ordinal();
-        int width = t.kind() == UnitKind.HEAD ? heads : neurons;
-        if (t.layer() >= layers || t.from() + t.size() > width) {
-            throw new IllegalArgumentException(t + " is outside a model of " + layers + " layers, " + heads
-                    + " heads and " + neurons + " neurons");
+    /**
+     * Records one task's terms.
+     *
+     * @return false when this task's result was already recorded (the duplicate is ignored)
+     */
+    public boolean add(ScoringTask task, List<UnitTerms> terms) {
+        for (UnitTerms t : terms) {
+            int width = t.kind() == UnitKind.HEAD ? heads : neurons;
+            if (t.layer() >= layers || t.from() + t.size() > width) {
+                throw new IllegalArgumentException("task " + task + ": " + t + " is outside a model of " + layers
+                        + " layers, " + heads + " heads and " + neurons + " neurons");
+            }
         }
-        for (int i = 0; i < t.size(); i++) {
-            feature[k][t.layer()][t.from() + i] += t.feature(i);
-            output[k][t.layer()][t.from() + i] += t.output(i);
-            coverage[k][t.layer()][t.from() + i]++;
+        if (results.putIfAbsent(key(task), List.copyOf(terms)) != null) {
+            return false;
         }
+        feature = null;
+        return true;
     }
 
-    /** True when every unit was covered exactly {@code times} times (e.g. once per shard). */
-    public boolean coveredExactly(int times) {
-        for (int[][] kind : coverage) {
-            for (int[] row : kind) {
-                for (int c : row) {
-                    if (c != times) {
-                        return false;
-                    }
-                }
+    public boolean contains(ScoringTask task) {
+        return results.containsKey(key(task));
+    }
+
+    /** Number of distinct tasks recorded. */
+    public int size() {
+        return results.size();
+    }
+
+    /** True when every task of the plan has its result. */
+    public boolean isComplete(List<ScoringTask> plan) {
+        for (ScoringTask t : plan) {
+            if (!results.containsKey(key(t))) {
+                return false;
             }
         }
         return true;
@@ -69,20 +82,51 @@ public final class TermTable {
     }
 
     double feature(UnitKind kind, int layer, int unit) {
+        sum();
         return feature[kind.ordinal()][layer][unit];
     }
 
     double output(UnitKind kind, int layer, int unit) {
+        sum();
         return output[kind.ordinal()][layer][unit];
     }
 
-    /** The table's content as per-(layer, kind) terms, e.g. to store raw scores next to a job's results. */
-    public java.util.List<UnitTerms> toTerms() {
-        java.util.List<UnitTerms> out = new java.util.ArrayList<>();
+    /** The summed terms as per-(layer, kind) rows, e.g. to store raw scores next to a job's results. */
+    public List<UnitTerms> toTerms() {
+        sum();
+        List<UnitTerms> out = new ArrayList<>();
         for (int l = 0; l < layers; l++) {
             out.add(new UnitTerms(l, UnitKind.HEAD, 0, feature[0][l], output[0][l]));
             out.add(new UnitTerms(l, UnitKind.NEURON, 0, feature[1][l], output[1][l]));
         }
         return out;
+    }
+
+    private void sum() {
+        if (feature != null) {
+            return;
+        }
+        double[][][] f = {new double[layers][heads], new double[layers][neurons]};
+        double[][][] o = {new double[layers][heads], new double[layers][neurons]};
+        for (List<UnitTerms> terms : results.values()) {
+            for (UnitTerms t : terms) {
+                int k = t.kind().ordinal();
+                for (int i = 0; i < t.size(); i++) {
+                    f[k][t.layer()][t.from() + i] += t.feature(i);
+                    o[k][t.layer()][t.from() + i] += t.output(i);
+                }
+            }
+        }
+        output = o;
+        feature = f;
+    }
+
+    /** A key whose string order is the canonical task order. */
+    static String key(ScoringTask task) {
+        if (task instanceof ScoringTask.UnitRange r) {
+            return String.format("%06d/u/%04d/%s/%07d/%07d", r.shard(), r.layer(), r.kind(), r.from(), r.count());
+        }
+        ScoringTask.GradientBatch g = (ScoringTask.GradientBatch) task;
+        return String.format("%06d/g/%09d/%09d", g.shard(), g.from(), g.to());
     }
 }

@@ -21,31 +21,33 @@ class ScoringPlanTest {
 
     @ParameterizedTest
     @EnumSource(ScorerKind.class)
-    void planCoversEveryUnitOncePerShardAndMergeIsInvariantToOrder(ScorerKind scorer) {
+    void mergeOfAllPlannedTasksIsInvariantToOrderAndDuplicates(ScorerKind scorer) {
         ModelConfig config = TinyModels.config();
         TokenBatch[] shards = {TinyModels.batch(4, 8, config.vocabSize(), 1),
                 TinyModels.batch(5, 7, config.vocabSize(), 2)};
         ScoringSettings settings = ScoringSettings.defaults(scorer).withTokenRows(20).withFisher(2, 2);
         List<ScoringTask> tasks = ScoringPlan.plan(config, settings, new int[] {4, 5}, 10, 3);
-        List<UnitTerms> results = new ArrayList<>();
+        List<java.util.Map.Entry<ScoringTask, List<UnitTerms>>> results = new ArrayList<>();
         try (Encoder enc = Encoder.load(TinyModels.random(config, 8))) {
             for (int s = 0; s < shards.length; s++) {
                 try (TeacherPass teacher = new TeacherPass(enc, shards[s], settings)) {
                     for (ScoringTask t : tasks) {
                         if (t.shard() == s) {
-                            results.addAll(TaskRunner.run(t, enc, shards[s], teacher, settings));
+                            results.add(java.util.Map.entry(t, TaskRunner.run(t, enc, shards[s], teacher, settings)));
                         }
                     }
                 }
             }
         }
         TermTable forward = new TermTable(config);
-        results.forEach(forward::add);
-        assertTrue(forward.coveredExactly(ScoringPlan.coverage(tasks)));
-        List<UnitTerms> shuffled = new ArrayList<>(results);
+        results.forEach(e -> assertTrue(forward.add(e.getKey(), e.getValue())));
+        assertTrue(forward.isComplete(tasks));
+        List<java.util.Map.Entry<ScoringTask, List<UnitTerms>>> shuffled = new ArrayList<>(results);
         Collections.shuffle(shuffled, new Random(3));
         TermTable other = new TermTable(config);
-        shuffled.forEach(other::add);
+        shuffled.forEach(e -> other.add(e.getKey(), e.getValue()));
+        // Redelivered results count once.
+        shuffled.subList(0, 3).forEach(e -> assertFalse(other.add(e.getKey(), e.getValue())));
         ScoreCombiner.Combined a = ScoreCombiner.combine(forward, settings, true);
         ScoreCombiner.Combined b = ScoreCombiner.combine(other, settings, true);
         assertEquals(a.outputWeight(), b.outputWeight());
@@ -54,7 +56,7 @@ class ScoringPlanTest {
             assertArrayEquals(a.neuronScores()[l], b.neuronScores()[l]);
         }
         TermTable partial = new TermTable(config);
-        results.subList(1, results.size()).forEach(partial::add);
-        assertFalse(partial.coveredExactly(ScoringPlan.coverage(tasks)), "a missing task must show as incomplete coverage");
+        results.subList(1, results.size()).forEach(e -> partial.add(e.getKey(), e.getValue()));
+        assertFalse(partial.isComplete(tasks), "a missing task must show as incomplete");
     }
 }
