@@ -1,0 +1,25 @@
+package dev.optinfleet.schemas;
+
+/**
+ * Default Kafka topic names, used by production code, manifests and tests alike. Each application lets
+ * configuration override them; these are the values when it does not.
+ */
+public final class Topics {
+    /** Job requests from the REST API, the CLI and checkpoint events. Key: job id. */
+    public static final String JOB_REQUESTS = "optin.job-requests";
+    /** Scoring tasks for workers; its partition count bounds how many workers help. Key: task id. */
+    public static final String SCORING_TASKS = "optin.scoring-tasks";
+    /** Terms computed by workers. Compacted, key job id + "/" + task id: a redelivered result replaces itself. */
+    public static final String TASK_SCORES = "optin.task-scores";
+    /** Latest state of every job. Compacted, key: job id. */
+    public static final String JOB_STATUS = "optin.job-status";
+    /** Messages that could not be processed, with the reason. */
+    public static final String DEAD_LETTERS = "optin.dead-letters";
+    /** S3 bucket notifications (MinIO or AWS format). Key: bucket/object. */
+    public static final String CHECKPOINT_EVENTS = "optin.checkpoint-events";
+    /** Registered model versions. Compacted, key: model name + "/" + version. */
+    public static final String MODEL_REGISTRY = "optin.model-registry";
+
+    private Topics() {
+    }
+}

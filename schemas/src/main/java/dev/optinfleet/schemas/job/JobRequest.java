@@ -1,0 +1,61 @@
+package dev.optinfleet.schemas.job;
+
+import dev.optinfleet.schemas.Checks;
+
+import java.util.List;
+
+/**
+ * A pruning job as submitted (REST {@code POST /jobs}, the CLI, or a checkpoint event). Schema:
+ * {@code /schemas/job-request.schema.json}.
+ *
+ * @param schemaVersion   1
+ * @param name            model name for outputs and the registry; default: the model's key
+ * @param modelUri        s3://bucket/key of a checkpoint: a {@code config.json} (its directory holds
+ *                        {@code model.safetensors} and {@code tokenizer.json}) or an {@code .onnx} file
+ * @param tokenizerUri    tokenizer.json, when not next to the model
+ * @param calibrationUris JSON Lines shards with a "text" field
+ * @param budgets         kept fractions of prunable FLOPs, each in (0, 1]
+ * @param scoring         scorer and settings; null = the product default
+ * @param neuronsPerTask  neurons per exact scoring task; null = coordinator default
+ * @param samplesPerTask  samples per fisher task; null = coordinator default
+ * @param outputPrefix    s3://bucket/prefix for results; null = coordinator default
+ * @param evaluationUri   labelled JSON Lines for accuracy in the report; optional
+ * @param source          who asked: rest, cli, event
+ */
+public record JobRequest(int schemaVersion, String name, String modelUri, String tokenizerUri,
+                         List<String> calibrationUris, List<Double> budgets, ScoringSpec scoring,
+                         Integer neuronsPerTask, Integer samplesPerTask, String outputPrefix, String evaluationUri,
+                         String source) {
+    public static final int SCHEMA_VERSION = 1;
+
+    public JobRequest {
+        Checks.schemaVersion(schemaVersion, SCHEMA_VERSION);
+        Checks.s3Uri("model_uri", modelUri);
+        if (tokenizerUri != null) {
+            Checks.s3Uri("tokenizer_uri", tokenizerUri);
+        }
+        calibrationUris = Checks.nonEmpty("calibration_uris", calibrationUris);
+        for (int i = 0; i < calibrationUris.size(); i++) {
+            Checks.s3Uri("calibration_uris[" + i + "]", calibrationUris.get(i));
+        }
+        budgets = Checks.nonEmpty("budgets", budgets);
+        for (int i = 0; i < budgets.size(); i++) {
+            if (budgets.get(i) == null) {
+                throw new IllegalArgumentException("budgets[" + i + "] is null");
+            }
+            Checks.budget("budgets[" + i + "]", budgets.get(i));
+        }
+        if (neuronsPerTask != null) {
+            Checks.atLeast("neurons_per_task", neuronsPerTask, 1);
+        }
+        if (samplesPerTask != null) {
+            Checks.atLeast("samples_per_task", samplesPerTask, 1);
+        }
+        if (outputPrefix != null && !outputPrefix.startsWith("s3://")) {
+            throw new IllegalArgumentException("output_prefix must start with s3://, was '" + outputPrefix + "'");
+        }
+        if (evaluationUri != null) {
+            Checks.s3Uri("evaluation_uri", evaluationUri);
+        }
+    }
+}

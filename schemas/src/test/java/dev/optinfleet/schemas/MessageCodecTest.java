@@ -1,0 +1,86 @@
+package dev.optinfleet.schemas;
+
+import dev.optinfleet.schemas.job.JobRequest;
+import dev.optinfleet.schemas.job.ScoringSpec;
+import dev.optinfleet.schemas.status.JobState;
+import dev.optinfleet.schemas.status.JobStatus;
+import dev.optinfleet.schemas.task.ScoringTaskMessage;
+import dev.optinfleet.schemas.task.TaskScores;
+import dev.optinfleet.schemas.task.TaskSpec;
+import dev.optinfleet.schemas.task.UnitTermsMessage;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MessageCodecTest {
+    static final JobRequest REQUEST = new JobRequest(1, "minilm", "s3://models/minilm/config.json", null,
+            List.of("s3://data/cal/shard-00000.jsonl"), List.of(0.6, 0.5), ScoringSpec.of("fisher"), null, null, null,
+            null, "rest");
+
+    @Test
+    void jobRequestRoundTripsInSnakeCase() {
+        String json = Json.write(REQUEST);
+        assertTrue(json.contains("\"model_uri\":\"s3://models/minilm/config.json\""), json);
+        assertTrue(json.contains("\"calibration_uris\""), json);
+        assertEquals(REQUEST, Json.read(json, JobRequest.class));
+    }
+
+    @Test
+    void taskAndScoresRoundTrip() {
+        ScoringTaskMessage task = new ScoringTaskMessage(1, "job-1", "t-00001", "s3://m/a/config.json",
+                "s3://m/a/tokenizer.json", 0, "s3://d/s.jsonl", ScoringSpec.of("trajectory"),
+                TaskSpec.unitRange(3, "neuron", 256, 128));
+        assertEquals(task, Json.read(Json.write(task), ScoringTaskMessage.class));
+        TaskScores scores = new TaskScores(1, "job-1", "t-00001", "w-1",
+                List.of(new UnitTermsMessage(3, "neuron", 256, new double[] {1.5, 2}, new double[] {0.25, 0})), 2,
+                10, "PyTorch");
+        TaskScores back = Json.read(Json.write(scores), TaskScores.class);
+        assertArrayEquals(new double[] {1.5, 2}, back.terms().get(0).feature());
+        assertEquals("job-1/t-00001", back.key());
+    }
+
+    @Test
+    void statusRoundTripsWithLowercaseState() {
+        JobStatus status = new JobStatus(1, "job-1", JobState.SCORING, REQUEST, 10, 3, 100, 30, 1, 2, null, null,
+                null, null, null);
+        String json = Json.write(status);
+        assertTrue(json.contains("\"state\":\"scoring\""), json);
+        assertEquals(status, Json.read(json, JobStatus.class));
+    }
+
+    @Test
+    void budgetOutOfRangeIsRejectedNamingTheField() {
+        String json = Json.write(REQUEST).replace("[0.6,0.5]", "[0.6,1.5]");
+        MalformedMessageException e = assertThrows(MalformedMessageException.class,
+                () -> Json.read(json, JobRequest.class));
+        assertTrue(e.getMessage().contains("budgets[1]") && e.getMessage().contains("1.5"), e.getMessage());
+    }
+
+    @Test
+    void unknownFieldIsRejectedByName() {
+        String json = Json.write(REQUEST).replace("\"source\"", "\"sauce\"");
+        MalformedMessageException e = assertThrows(MalformedMessageException.class,
+                () -> Json.read(json, JobRequest.class));
+        assertTrue(e.getMessage().contains("sauce"), e.getMessage());
+    }
+
+    @Test
+    void modelUriThatIsNotAnObjectIsRejected() {
+        String json = Json.write(REQUEST).replace("s3://models/minilm/config.json", "/tmp/model");
+        MalformedMessageException e = assertThrows(MalformedMessageException.class,
+                () -> Json.read(json, JobRequest.class));
+        assertTrue(e.getMessage().contains("model_uri") && e.getMessage().contains("/tmp/model"), e.getMessage());
+    }
+
+    @Test
+    void notJsonIsRejected() {
+        MalformedMessageException e = assertThrows(MalformedMessageException.class,
+                () -> Json.read("{\"schema_version\": 1,", JobRequest.class));
+        assertTrue(e.getMessage().startsWith("JobRequest"), e.getMessage());
+    }
+}
