@@ -1,5 +1,8 @@
 package dev.optinfleet.core.calibration;
 
+import dev.optinfleet.core.tokenize.TextTokenizer;
+import dev.optinfleet.core.tokenize.TokenBatch;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -36,6 +39,15 @@ public record CalibrationShard(String source, List<String> texts, List<String> p
 
     public int size() {
         return texts.size();
+    }
+
+    /**
+     * Tokenises the first {@code maxSamples} samples as one batch padded to its longest; texts longer than the
+     * tokenizer's maximum are truncated and counted in {@link TokenBatch#truncated()}.
+     */
+    public TokenBatch tokenize(TextTokenizer tokenizer, int maxSamples) {
+        CalibrationShard used = first(maxSamples);
+        return tokenizer.encodeMixed(used.texts(), used.pairs());
     }
 
     /** The first {@code n} samples (or all, when there are fewer). */

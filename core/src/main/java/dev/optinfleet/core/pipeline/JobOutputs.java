@@ -1,0 +1,135 @@
+package dev.optinfleet.core.pipeline;
+
+import dev.optinfleet.core.budget.BudgetSolver;
+import dev.optinfleet.core.budget.MaskDocuments;
+import dev.optinfleet.core.budget.SolvedMask;
+import dev.optinfleet.core.budget.UnitScores;
+import dev.optinfleet.core.checkpoint.Checkpoint;
+import dev.optinfleet.core.checkpoint.CheckpointWriter;
+import dev.optinfleet.core.flops.FlopModel;
+import dev.optinfleet.core.flops.FlopReport;
+import dev.optinfleet.core.prune.CheckpointSlicer;
+import dev.optinfleet.core.scoring.ScoreCombiner;
+import dev.optinfleet.core.scoring.ScoringSettings;
+import dev.optinfleet.core.scoring.TermTable;
+import dev.optinfleet.core.scoring.UnitKind;
+import dev.optinfleet.core.scoring.UnitTerms;
+import dev.optinfleet.schemas.Json;
+import dev.optinfleet.schemas.mask.MaskDocument;
+import dev.optinfleet.schemas.mask.MaskJson;
+import dev.optinfleet.schemas.scores.ScoresDocument;
+import dev.optinfleet.schemas.task.UnitTermsMessage;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The end of every job, local or on the fleet: merged terms -> scores.json; for each budget the solved mask
+ * (mask.json) and the physically smaller checkpoint, in {@code out/budget-<b>/}.
+ */
+public final class JobOutputs {
+    public static final String SCORES_FILE = "scores.json";
+    public static final String MASK_FILE = "mask.json";
+
+    private JobOutputs() {
+    }
+
+    /** The scores document of a complete term table. */
+    public static ScoresDocument scores(Checkpoint dense, ScoringSettings settings, TermTable table,
+                                        int[] sampleLengths, FlopModel flops) {
+        ScoreCombiner.Combined combined = ScoreCombiner.combine(table, settings, dense.config().hasClassifier());
+        List<UnitTermsMessage> terms = new ArrayList<>();
+        for (UnitTerms t : table.toTerms()) {
+            terms.add(toMessage(t));
+        }
+        return new ScoresDocument(ScoresDocument.SCHEMA_VERSION, dense.name(), dense.weightsSha256(),
+                settingsWithWeight(settings, combined.outputWeight()), combined.outputWeight(),
+                flops.tokensPerSequence(), sampleLengths, terms, combined.headScores(), combined.neuronScores());
+    }
+
+    public static UnitTermsMessage toMessage(UnitTerms t) {
+        return new UnitTermsMessage(t.layer(), t.kind() == UnitKind.HEAD ? "head" : "neuron", t.from(), t.feature(),
+                t.output());
+    }
+
+    public static UnitTerms fromMessage(UnitTermsMessage m) {
+        return new UnitTerms(m.layer(), "head".equals(m.kind()) ? UnitKind.HEAD : UnitKind.NEURON, m.from(),
+                m.feature(), m.output());
+    }
+
+    /** The settings as recorded, with the output weight that was actually used. */
+    public static Map<String, Object> settingsWithWeight(ScoringSettings settings, double outputWeight) {
+        Map<String, Object> m = new LinkedHashMap<>(settings.describe());
+        m.put("output_weight", outputWeight);
+        return m;
+    }
+
+    public static void writeScores(ScoresDocument scores, Path out) {
+        writeAtomically(out.resolve(SCORES_FILE), Json.writePretty(scores));
+    }
+
+    public static ScoresDocument readScores(Path file) {
+        try {
+            return Json.read(Files.readString(file), ScoresDocument.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    /** Solves one budget from stored scores: milliseconds, no model needed. */
+    public static SolvedMask solve(ScoresDocument scores, FlopModel flops, double budget) {
+        return new BudgetSolver(new UnitScores(scores.headScores(), scores.neuronScores()), flops).solve(budget);
+    }
+
+    /**
+     * For each budget: solves, writes mask.json and the sliced checkpoint (config.json, model.safetensors and the
+     * tokenizer when given) into {@code out/budget-<b>/}.
+     */
+    public static List<BudgetOutput> writeBudgets(Path out, Checkpoint dense, Path tokenizer, ScoresDocument scores,
+                                                  FlopModel flops, List<Double> budgets) {
+        BudgetSolver solver = new BudgetSolver(new UnitScores(scores.headScores(), scores.neuronScores()), flops);
+        String scorer = String.valueOf(scores.settings().get("scorer"));
+        List<BudgetOutput> outputs = new ArrayList<>();
+        for (double budget : budgets) {
+            SolvedMask solved = solver.solve(budget);
+            FlopReport report = flops.report(solved.mask());
+            MaskDocument doc = MaskDocuments.of(dense.name(), scores.weightsSha256(), solved, report, scorer,
+                    scores.settings());
+            Path dir = out.resolve(budgetDirName(budget));
+            CheckpointWriter.write(CheckpointSlicer.slice(dense, solved.mask()).named(dense.name() + "-pruned-"
+                    + budgetLabel(budget)), dir, tokenizer);
+            writeAtomically(dir.resolve(MASK_FILE), MaskJson.write(doc));
+            outputs.add(new BudgetOutput(budget, dir, solved, report, doc));
+        }
+        return outputs;
+    }
+
+    /** "budget-0.6" for 0.6, "budget-0.455" for 0.455. */
+    public static String budgetDirName(double budget) {
+        return "budget-" + budgetLabel(budget);
+    }
+
+    public static String budgetLabel(double budget) {
+        return BigDecimal.valueOf(budget).stripTrailingZeros().toPlainString();
+    }
+
+    private static void writeAtomically(Path file, String content) {
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".part");
+            Files.writeString(tmp, content, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+}
