@@ -34,7 +34,7 @@ public final class ForwardBenchmark {
         TokenBatch tokens = randomTokens(batch, seq, c.vocabSize());
         double flops = forwardFlops(c, batch, seq);
         try (Encoder encoder = Encoder.load(checkpoint)) {
-            double forward = Timer.medianSeconds(2, 5, () -> {
+            double forward = Timer.medianSeconds(6, 7, () -> {
                 try (NDManager scope = encoder.newScope()) {
                     encoder.forward(scope, tokens).hidden().toFloatArray();
                 }
@@ -44,7 +44,7 @@ public final class ForwardBenchmark {
             try (NDManager scope = encoder.newScope()) {
                 NDArray a = scope.randomNormal(new Shape(m, c.hiddenSize()));
                 NDArray b = scope.randomNormal(new Shape(c.hiddenSize(), c.intermediateSize()));
-                matmul = Timer.medianSeconds(3, 10, () -> {
+                matmul = Timer.medianSeconds(6, 10, () -> {
                     try (NDManager inner = scope.newSubManager()) {
                         NDArray r = a.matMul(b);
                         r.attach(inner);
@@ -101,7 +101,7 @@ public final class ForwardBenchmark {
                      OnnxTensor types = OnnxTensor.createTensor(env, LongBuffer.wrap(tokens.typeIds()), shape)) {
                     Map<String, OnnxTensor> inputs = Map.of("input_ids", ids, "attention_mask", mask,
                             "token_type_ids", types);
-                    return Timer.medianSeconds(2, 5, () -> {
+                    return Timer.medianSeconds(4, 7, () -> {
                         try (OrtSession.Result r = session.run(inputs)) {
                             r.get(0);
                         }

@@ -1,0 +1,103 @@
+package dev.optinfleet.cli;
+
+import dev.optinfleet.core.pipeline.BudgetOutput;
+import dev.optinfleet.core.pipeline.JobOutputs;
+import dev.optinfleet.core.pipeline.LocalPruner;
+import dev.optinfleet.schemas.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "prune", mixinStandardHelpOptions = true,
+        description = "Scores every head and neuron once, then writes mask.json and a physically smaller checkpoint"
+                + " per budget, plus the raw scores.",
+        footer = {"", "Example:",
+                "  ./optin prune --model bundled:minilm --calibration cal.jsonl --budget 0.6 --budget 0.5 --out out/"})
+final class PruneCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true,
+            description = "checkpoint directory (config.json + model.safetensors), ONNX file, or bundled:minilm.")
+    String model;
+
+    @Option(names = "--tokenizer", description = "tokenizer.json (default: next to the model).")
+    Path tokenizer;
+
+    @Option(names = "--calibration", required = true,
+            description = "JSON Lines shard with a \"text\" field per line; repeat for more shards.")
+    List<Path> calibration;
+
+    @Option(names = "--budget", required = true,
+            description = "kept fraction of prunable FLOPs in (0, 1]; repeat for more budgets.")
+    List<Double> budgets;
+
+    @Option(names = "--out", required = true, description = "output directory.")
+    Path out;
+
+    @Option(names = "--json", description = "print the result as JSON on stdout, no progress bar.")
+    boolean json;
+
+    @Mixin
+    ScoringOptions scoring;
+
+    @Override
+    public Integer call() throws Exception {
+        List<Double> checked = Budgets.check(budgets);
+        for (Path p : calibration) {
+            if (!Files.isRegularFile(p)) {
+                throw new IllegalArgumentException("calibration file " + p + " does not exist");
+            }
+        }
+        ModelLocation location = ModelLocation.resolve(model, tokenizer);
+        LocalPruner.Request request = new LocalPruner.Request(location.load(), location.tokenizer(), calibration,
+                checked, scoring.settings(), scoring.neuronsPerTask, scoring.samplesPerTask, out);
+        LocalPruner.Result result;
+        try (ConsoleProgress progress = new ConsoleProgress(System.err, json)) {
+            result = LocalPruner.run(request, progress);
+        }
+        print(result);
+        return 0;
+    }
+
+    private void print(LocalPruner.Result result) {
+        var stdout = spec.commandLine().getOut();
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("out", out.toAbsolutePath().toString());
+            m.put("scores", out.resolve(JobOutputs.SCORES_FILE).toAbsolutePath().toString());
+            m.put("scoring_seconds", result.scoringSeconds());
+            m.put("output_weight", result.scores().outputWeight());
+            List<Map<String, Object>> budgets = new ArrayList<>();
+            for (BudgetOutput b : result.budgets()) {
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("budget", b.budget());
+                e.put("kept_fraction", b.report().keptFraction());
+                e.put("kept_heads", b.solved().keptHeads());
+                e.put("kept_neurons", b.solved().keptNeurons());
+                e.put("dir", b.dir().toAbsolutePath().toString());
+                budgets.add(e);
+            }
+            m.put("budgets", budgets);
+            stdout.println(Json.writePretty(m));
+            return;
+        }
+        stdout.printf("scored in %.1f s (%d tasks); raw scores: %s%n", result.scoringSeconds(), result.tasks(),
+                out.resolve(JobOutputs.SCORES_FILE));
+        for (BudgetOutput b : result.budgets()) {
+            stdout.printf("budget %s: kept %.3f of prunable FLOPs, %d heads, %d neurons -> %s%n",
+                    JobOutputs.budgetLabel(b.budget()), b.report().keptFraction(), b.solved().keptHeads(),
+                    b.solved().keptNeurons(), b.dir());
+        }
+    }
+}

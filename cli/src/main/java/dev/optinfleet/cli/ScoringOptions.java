@@ -1,0 +1,48 @@
+package dev.optinfleet.cli;
+
+import dev.optinfleet.core.scoring.ScorerKind;
+import dev.optinfleet.core.scoring.ScoringSettings;
+import picocli.CommandLine.Option;
+
+/** Scorer choice and its settings, shared by the commands that score. */
+final class ScoringOptions {
+    /** The product default, chosen from the quality benchmark (README, "Which scorer"). */
+    static final String DEFAULT_SCORER = "fisher";
+
+    @Option(names = "--scorer", defaultValue = DEFAULT_SCORER,
+            description = "fisher (default: best measured), output (exact leave-one-out KL) or trajectory (the"
+                    + " paper's score).")
+    String scorer;
+
+    @Option(names = "--lambda", description = "trajectory: output term weighted to about 1/lambda of the feature"
+            + " term (default 10).")
+    Double lambda;
+
+    @Option(names = "--max-samples", description = "samples used per calibration shard (default 128).")
+    Integer maxSamples;
+
+    @Option(names = "--seed", description = "seed of token-row sampling and Fisher probes (default 0).")
+    Long seed;
+
+    @Option(names = "--neurons-per-task", defaultValue = "512",
+            description = "exact scorers: neurons per task (how work is split; results do not change).")
+    int neuronsPerTask;
+
+    @Option(names = "--samples-per-task", defaultValue = "32",
+            description = "fisher: samples per task (how work is split).")
+    int samplesPerTask;
+
+    ScoringSettings settings() {
+        ScoringSettings s = ScoringSettings.defaults(ScorerKind.fromWireName(scorer));
+        if (lambda != null) {
+            s = s.withLambda(lambda);
+        }
+        if (maxSamples != null) {
+            s = s.withMaxSamples(maxSamples);
+        }
+        if (seed != null) {
+            s = s.withSeed(seed);
+        }
+        return s;
+    }
+}
