@@ -9,7 +9,7 @@ import java.util.Arrays;
  * </pre>
  * For {@code trajectory}, w is fixed in the settings or derived once per job so that the output term is about
  * 1/lambda of the feature term: w = median(F) / (lambda · median(O)) over all units, order-independent, and
- * recorded with the result. For {@code output} and {@code fisher} the score is the output term alone (F is zero).
+ * recorded with the result. For {@code output} and {@code fisher} the score is the output term alone.
  */
 public final class ScoreCombiner {
     private ScoreCombiner() {
@@ -31,17 +31,20 @@ public final class ScoreCombiner {
      */
     public static Combined combine(TermTable table, ScoringSettings settings, boolean hasClassifier) {
         double w = settings.needsFeatureTerm() && !hasClassifier ? 0.0 : outputWeight(table, settings);
+        // Only trajectory has a feature term; the others ignore one a shared table may hold.
+        double featureWeight = settings.needsFeatureTerm() ? 1.0 : 0.0;
         double[][] h = new double[table.layers()][table.heads()];
         double[][] n = new double[table.layers()][table.neurons()];
         int last = table.layers() - 1;
         for (int l = 0; l < table.layers(); l++) {
             double layerFactor = l == last ? settings.lastLayerMultiplier() : 1.0;
             for (int i = 0; i < table.heads(); i++) {
-                h[l][i] = (table.feature(UnitKind.HEAD, l, i) + w * table.output(UnitKind.HEAD, l, i))
+                h[l][i] = (featureWeight * table.feature(UnitKind.HEAD, l, i) + w * table.output(UnitKind.HEAD, l, i))
                         * settings.headMultiplier() * layerFactor;
             }
             for (int i = 0; i < table.neurons(); i++) {
-                n[l][i] = (table.feature(UnitKind.NEURON, l, i) + w * table.output(UnitKind.NEURON, l, i))
+                n[l][i] = (featureWeight * table.feature(UnitKind.NEURON, l, i)
+                        + w * table.output(UnitKind.NEURON, l, i))
                         * layerFactor;
             }
         }
