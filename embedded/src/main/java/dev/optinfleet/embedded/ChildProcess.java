@@ -76,6 +76,24 @@ final class ChildProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits for the process to exit and returns its status.
+     *
+     * @throws IllegalStateException when it is still running after the timeout, with the tail of its log
+     */
+    int waitForExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException(name + " did not finish within " + timeout + "; log " + logFile
+                        + ":\n" + logTail(40));
+            }
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for " + name, e);
+        }
+    }
+
     boolean isAlive() {
         return process.isAlive();
     }

@@ -5,13 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.metadata.bootstrap.BootstrapMetadata;
@@ -36,18 +30,7 @@ import org.apache.kafka.server.common.MetadataVersion;
 public final class EmbeddedKafka implements AutoCloseable {
 
     /** Broker settings applied before the caller's overrides. */
-    public static final Map<String, String> DEFAULT_BROKER_PROPERTIES = Map.of(
-            "offsets.topic.replication.factor", "1",
-            "offsets.topic.num.partitions", "1",
-            "transaction.state.log.replication.factor", "1",
-            "transaction.state.log.min.isr", "1",
-            "share.coordinator.state.topic.replication.factor", "1",
-            "share.coordinator.state.topic.min.isr", "1",
-            "group.initial.rebalance.delay.ms", "0",
-            "unstable.api.versions.enable", "false",
-            "unstable.feature.versions.enable", "false");
-
-    private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+    public static final Map<String, String> DEFAULT_BROKER_PROPERTIES = withProductionVersionsOnly(Topics.SINGLE_NODE);
 
     private final KafkaClusterTestKit cluster;
     private final String bootstrapServers;
@@ -124,28 +107,7 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @throws IllegalStateException when the broker refuses the topic (for instance, it exists already), naming it
      */
     public void createTopic(String name, int partitions, boolean compacted) {
-        if (name == null || name.isBlank()) {
-            throw new IllegalArgumentException("topic name must not be blank, was '" + name + "'");
-        }
-        if (partitions < 1) {
-            throw new IllegalArgumentException("partitions must be >= 1, was " + partitions + " for topic " + name);
-        }
-        NewTopic topic = new NewTopic(name, partitions, (short) 1);
-        if (compacted) {
-            topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
-        }
-        try (Admin admin = Admin.create(clientProperties())) {
-            admin.createTopics(java.util.List.of(topic)).all()
-                    .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot create topic " + name + " (" + partitions + " partitions, "
-                    + (compacted ? "compacted" : "delete policy") + "): " + e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("topic " + name + " was not created within " + ADMIN_TIMEOUT, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating topic " + name, e);
-        }
+        Topics.create(bootstrapServers, name, partitions, compacted);
     }
 
     /** Stops the broker and controller and deletes their log directories. */
@@ -164,6 +126,13 @@ public final class EmbeddedKafka implements AutoCloseable {
     @Override
     public String toString() {
         return "EmbeddedKafka[" + bootstrapServers + "]";
+    }
+
+    private static Map<String, String> withProductionVersionsOnly(Map<String, String> base) {
+        Map<String, String> properties = new TreeMap<>(base);
+        properties.put("unstable.api.versions.enable", "false");
+        properties.put("unstable.feature.versions.enable", "false");
+        return Map.copyOf(properties);
     }
 
     /**
