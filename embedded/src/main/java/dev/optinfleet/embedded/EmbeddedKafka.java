@@ -1,0 +1,158 @@
+package dev.optinfleet.embedded;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.metadata.bootstrap.BootstrapMetadata;
+import org.apache.kafka.server.common.Feature;
+import org.apache.kafka.server.common.MetadataVersion;
+
+/**
+ * A real single-node Kafka cluster (one combined KRaft controller + broker) inside this JVM, started with Kafka's
+ * own {@link KafkaClusterTestKit}. Its logs live in a temporary directory deleted on {@link #close()}. Clients connect
+ * through {@link #bootstrapServers()} (PLAINTEXT, a free loopback port).
+ *
+ * <p>Broker settings a one-node cluster needs, on top of Kafka's defaults: internal topics with replication factor 1,
+ * no initial rebalance delay (consumer groups form at once), one partition for the offsets topic (fast first join),
+ * and, unlike Kafka's test kit, production metadata and API versions only.
+ * Any of them can be overridden with {@link #start(Map)}.
+ *
+ * <p>The broker logs through SLF4J at INFO; quiet it in the host's logging configuration, e.g. categories
+ * {@code kafka}, {@code org.apache.kafka} at WARN ({@code quarkus.log.category."kafka".level=WARN} in Quarkus).
+ *
+ * <p>Thread-safe: {@link #createTopic} may be called from several threads.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+
+    /** Broker settings applied before the caller's overrides. */
+    public static final Map<String, String> DEFAULT_BROKER_PROPERTIES = withProductionVersionsOnly(Topics.SINGLE_NODE);
+
+    private final KafkaClusterTestKit cluster;
+    private final String bootstrapServers;
+    private final Duration startupTime;
+
+    private EmbeddedKafka(KafkaClusterTestKit cluster, Duration startupTime) {
+        this.cluster = cluster;
+        this.bootstrapServers = cluster.bootstrapServers();
+        this.startupTime = startupTime;
+    }
+
+    /** Starts a broker with {@link #DEFAULT_BROKER_PROPERTIES} and waits until it accepts clients. */
+    public static EmbeddedKafka start() {
+        return start(Map.of());
+    }
+
+    /**
+     * Starts a broker with {@link #DEFAULT_BROKER_PROPERTIES} overridden by {@code brokerProperties} and waits until
+     * it accepts clients.
+     *
+     * @throws IllegalStateException when the broker cannot be formatted or started, with Kafka's cause
+     */
+    public static EmbeddedKafka start(Map<String, String> brokerProperties) {
+        Objects.requireNonNull(brokerProperties, "brokerProperties");
+        Map<String, String> properties = new LinkedHashMap<>(DEFAULT_BROKER_PROPERTIES);
+        properties.putAll(brokerProperties);
+        long started = System.nanoTime();
+        KafkaClusterTestKit cluster = null;
+        try {
+            TestKitNodes nodes = new TestKitNodes.Builder(productionBootstrap())
+                    .setCombined(true)
+                    .setNumBrokerNodes(1)
+                    .setNumControllerNodes(1)
+                    .build();
+            KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
+            properties.forEach(builder::setConfigProp);
+            cluster = builder.build();
+            cluster.format();
+            cluster.startup();
+            cluster.waitForReadyBrokers();
+            return new EmbeddedKafka(cluster, Duration.ofNanos(System.nanoTime() - started));
+        } catch (Exception e) {
+            if (cluster != null) {
+                closeQuietly(cluster, e);
+            }
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IllegalStateException("cannot start the embedded Kafka broker: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code host:port} of the broker's PLAINTEXT listener. */
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    /** From building the cluster to the broker being ready. */
+    public Duration startupTime() {
+        return startupTime;
+    }
+
+    /** Properties for an {@link Admin}, producer or consumer: only the bootstrap servers. */
+    public Map<String, Object> clientProperties() {
+        return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    }
+
+    /**
+     * Creates a topic with replication factor 1 and waits until the controller has committed it.
+     *
+     * @param compacted {@code cleanup.policy=compact} when true (latest value per key is kept), else Kafka's default
+     *                  ({@code delete})
+     * @throws IllegalArgumentException when name is blank or partitions is not positive
+     * @throws IllegalStateException when the broker refuses the topic (for instance, it exists already), naming it
+     */
+    public void createTopic(String name, int partitions, boolean compacted) {
+        Topics.create(bootstrapServers, name, partitions, compacted);
+    }
+
+    /** Stops the broker and controller and deletes their log directories. */
+    @Override
+    public void close() {
+        try {
+            cluster.close();
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IllegalStateException("embedded Kafka broker did not shut down cleanly: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "EmbeddedKafka[" + bootstrapServers + "]";
+    }
+
+    private static Map<String, String> withProductionVersionsOnly(Map<String, String> base) {
+        Map<String, String> properties = new TreeMap<>(base);
+        properties.put("unstable.api.versions.enable", "false");
+        properties.put("unstable.feature.versions.enable", "false");
+        return Map.copyOf(properties);
+    }
+
+    /**
+     * The newest production metadata version and feature levels: the test kit would otherwise format the cluster
+     * with the newest unstable (testing) ones, which a real deployment never runs.
+     */
+    private static BootstrapMetadata productionBootstrap() {
+        MetadataVersion version = MetadataVersion.latestProduction();
+        Map<String, Short> features = new TreeMap<>();
+        for (Feature feature : Feature.PRODUCTION_FEATURES) {
+            features.put(feature.featureName(), feature.defaultLevel(version));
+        }
+        return BootstrapMetadata.fromVersions(version, features, "optin-embedded");
+    }
+
+    private static void closeQuietly(KafkaClusterTestKit cluster, Exception primary) {
+        try {
+            cluster.close();
+        } catch (Exception suppressed) {
+            primary.addSuppressed(suppressed);
+        }
+    }
+}
