@@ -67,10 +67,13 @@ public final class QualityBenchmark {
                     test.size(), classes, (System.nanoTime() - t0) / 1e9);
 
             CalibrationShard shard = CalibrationReader.read(BenchData.calibration()).first(samples);
-            TokenBatch calibration = shard.tokenize(tokenizer, samples);
-            FlopModel flops = FlopModel.fromLengths(model.config(), calibration.lengths(), model.hasPooler());
-            System.out.printf("calibration: %d unlabelled samples (padded to %d tokens, mean %.1f)%n",
-                    calibration.size(), calibration.sequenceLength(), calibration.meanLength());
+            List<TokenBatch> calibration = LengthBuckets.split(shard, tokenizer, 4);
+            int[] lengths = calibration.stream().flatMapToInt(b -> java.util.Arrays.stream(b.lengths())).toArray();
+            FlopModel flops = FlopModel.fromLengths(model.config(), lengths, model.hasPooler());
+            System.out.printf("calibration: %d unlabelled samples in %d length-sorted shards (padded to %s tokens,"
+                    + " mean %.1f)%n", lengths.length, calibration.size(),
+                    calibration.stream().map(b -> Integer.toString(b.sequenceLength())).toList(),
+                    java.util.Arrays.stream(lengths).average().orElse(0));
 
             Map<String, UnitScores> scorers = new LinkedHashMap<>();
             Map<String, Double> seconds = new LinkedHashMap<>();
@@ -140,14 +143,20 @@ public final class QualityBenchmark {
         }
     }
 
-    private static TermTable score(Encoder enc, TokenBatch batch, ScoringSettings settings) {
+    /** Every task of the plan over all shards, as the fleet would run them. */
+    static TermTable score(Encoder enc, List<TokenBatch> shards, ScoringSettings settings) {
         TermTable table = new TermTable(enc.config());
-        List<ScoringTask> plan = ScoringPlan.plan(enc.config(), settings, new int[] {batch.size()}, 512,
-                batch.size());
+        int[] sizes = shards.stream().mapToInt(TokenBatch::size).toArray();
+        List<ScoringTask> plan = ScoringPlan.plan(enc.config(), settings, sizes, 512, 64);
         boolean exact = settings.scorer() != ScorerKind.FISHER;
-        try (TeacherPass teacher = exact ? new TeacherPass(enc, batch, settings) : null) {
-            for (ScoringTask t : plan) {
-                table.add(t, TaskRunner.run(t, enc, batch, teacher, settings));
+        for (int s = 0; s < shards.size(); s++) {
+            TokenBatch batch = shards.get(s);
+            try (TeacherPass teacher = exact ? new TeacherPass(enc, batch, settings) : null) {
+                for (ScoringTask t : plan) {
+                    if (t.shard() == s) {
+                        table.add(t, TaskRunner.run(t, enc, batch, teacher, settings));
+                    }
+                }
             }
         }
         return table;
