@@ -111,8 +111,6 @@ final class ChildProcess implements AutoCloseable {
         }
     }
 
-    /** Asks the process to stop (SIGTERM), then kills it if it has not exited within the grace period. */
-    @Override
     /** Kills the process at once (SIGKILL), as a crash would: nothing is flushed or committed. */
     void kill() {
         try {
@@ -122,6 +120,8 @@ final class ChildProcess implements AutoCloseable {
         }
     }
 
+    /** Asks the process to stop (SIGTERM), then kills it if it has not exited within the grace period. */
+    @Override
     public void close() {
         process.destroy();
         try {
