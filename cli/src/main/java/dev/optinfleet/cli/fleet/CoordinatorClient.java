@@ -1,0 +1,74 @@
+package dev.optinfleet.cli.fleet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.optinfleet.cli.CoordinatorUnreachableException;
+import dev.optinfleet.schemas.Json;
+import dev.optinfleet.schemas.job.JobRequest;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** The coordinator's REST API, as the CLI uses it. Thread-safe. */
+public final class CoordinatorClient {
+    private final String baseUrl;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    public CoordinatorClient(String baseUrl) {
+        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    }
+
+    /** Submits a job; returns its id. A 400 becomes an IllegalArgumentException with the server's message. */
+    public String submit(JobRequest request) {
+        JsonNode body = send(HttpRequest.newBuilder(URI.create(baseUrl + "/jobs"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(request))).build(), "submit job");
+        return body.path("job_id").asText();
+    }
+
+    /** The job's status document. */
+    public JsonNode status(String jobId) {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + "/jobs/" + jobId)).GET().build(), "job " + jobId);
+    }
+
+    /** Asks for a new budget of a finished job, answered from its stored scores. */
+    public JsonNode budget(String jobId, double budget) {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + "/jobs/" + jobId + "/budgets"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"budget\": " + budget + "}")).build(),
+                "budget " + budget + " of job " + jobId);
+    }
+
+    private JsonNode send(HttpRequest request, String what) {
+        HttpResponse<String> r;
+        try {
+            r = http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new CoordinatorUnreachableException(baseUrl, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while talking to " + baseUrl, e);
+        }
+        JsonNode body;
+        try {
+            body = Json.mapper().readTree(r.body().isEmpty() ? "{}" : r.body());
+        } catch (IOException e) {
+            throw new IllegalStateException(what + ": the coordinator answered " + r.statusCode()
+                    + " with something that is not JSON: " + r.body(), e);
+        }
+        if (r.statusCode() == 404) {
+            throw new IllegalArgumentException(what + ": not found (" + body.path("error").asText(r.body()) + ")");
+        }
+        if (r.statusCode() >= 400 && r.statusCode() < 500) {
+            throw new IllegalArgumentException(what + ": " + body.path("error").asText(r.body()));
+        }
+        if (r.statusCode() >= 500) {
+            throw new IllegalStateException(what + ": the coordinator failed with " + r.statusCode() + ": "
+                    + r.body());
+        }
+        return body;
+    }
+}
