@@ -1,0 +1,106 @@
+package dev.optinfleet.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.optinfleet.cli.fleet.CoordinatorClient;
+import dev.optinfleet.cli.fleet.EmbeddedFleet;
+import dev.optinfleet.cli.fleet.FleetJob;
+import dev.optinfleet.schemas.job.ScoringSpec;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Runs a whole pruning job on a local fleet: an in-process Kafka broker, an S3 server, the"
+                + " coordinator and workers; prunes the real all-MiniLM-L6-v2 from Maven Central on real text.",
+        footer = {"", "Example:", "  ./optin demo", "  ./optin demo --workers 3 --budget 0.7"})
+final class DemoCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--workers", defaultValue = "2", description = "worker processes (default 2).")
+    int workers;
+
+    @Option(names = "--budget", description = "kept fraction of prunable FLOPs; repeat (default 0.6 and 0.5).")
+    List<Double> budgets;
+
+    @Option(names = "--scorer", defaultValue = ScoringOptions.DEFAULT_SCORER,
+            description = "fisher (default), output or trajectory (exact scorers take minutes to hours on a CPU).")
+    String scorer;
+
+    @Option(names = "--out", defaultValue = "out/demo", description = "where outputs are downloaded (default"
+            + " out/demo).")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        List<Double> checked = Budgets.check(budgets == null ? List.of(0.6, 0.5) : budgets);
+        var err = spec.commandLine().getErr();
+        var stdout = spec.commandLine().getOut();
+        Path work = Files.createTempDirectory("optin-demo-");
+        Path home = Launcher.home();
+        ModelLocation model = ModelLocation.resolve(ModelLocation.BUNDLED_MINILM, null);
+        List<Path> shards = demoShards(work);
+        try (EmbeddedFleet fleet = EmbeddedFleet.start(home, work, workers, err::println)) {
+            err.println("uploading all-MiniLM-L6-v2 and " + shards.size() + " calibration shards to "
+                    + "s3://models and s3://calibration...");
+            FleetJob.Inputs inputs = FleetJob.upload(fleet.store(), "all-minilm-l6-v2", model.model(),
+                    model.tokenizer(), shards);
+            CoordinatorClient client = new CoordinatorClient(fleet.coordinatorUrl());
+            String jobId = client.submit(FleetJob.request("all-minilm-l6-v2", inputs, checked,
+                    ScoringSpec.of(scorer), "cli"));
+            err.println("job " + jobId + " submitted to " + fleet.coordinatorUrl());
+            JsonNode status;
+            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("job " + jobId).setInitialMax(1)
+                    .setStyle(ProgressBarStyle.ASCII).setUnit(" tasks", 1).continuousUpdate()
+                    .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
+                status = FleetJob.await(client, jobId, Duration.ofHours(6), s -> {
+                    bar.maxHint(Math.max(1, s.path("tasks_total").asLong()));
+                    bar.stepTo(s.path("tasks_done").asLong());
+                    bar.setExtraMessage(s.path("state").asText());
+                });
+            }
+            List<Path> files = FleetJob.download(fleet.store(), status, out);
+            stdout.println("job " + jobId + " done; " + files.size() + " files downloaded to " + out);
+            stdout.println("scores:  " + status.path("scores_uri").asText());
+            for (JsonNode r : status.path("results")) {
+                stdout.printf("budget %s: kept %.3f of prunable FLOPs, %d heads, %d neurons%n", r.path("budget")
+                        .asText(), r.path("kept_fraction").asDouble(), r.path("kept_heads").asInt(),
+                        r.path("kept_neurons").asInt());
+                stdout.println("  mask:       " + r.path("mask_uri").asText());
+                stdout.println("  checkpoint: " + r.path("checkpoint_uri").asText());
+            }
+            if (status.hasNonNull("report_uri")) {
+                stdout.println("report:  " + status.path("report_uri").asText());
+            }
+            stdout.println("local copy: " + out.toAbsolutePath());
+            stdout.println("logs of the fleet's processes: " + fleet.logs());
+        }
+        return 0;
+    }
+
+    /** Two shards of 16 real texts (Debian package descriptions) that ship with the CLI. */
+    private static List<Path> demoShards(Path work) throws Exception {
+        List<Path> shards = new ArrayList<>();
+        for (String name : List.of("shard-00000.jsonl", "shard-00001.jsonl")) {
+            Path target = work.resolve(name);
+            try (InputStream in = DemoCommand.class.getResourceAsStream("/demo/" + name)) {
+                Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            shards.add(target);
+        }
+        return shards;
+    }
+}
