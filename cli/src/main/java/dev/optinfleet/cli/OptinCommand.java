@@ -13,7 +13,9 @@ import java.io.UncheckedIOException;
  */
 @Command(name = "optin", mixinStandardHelpOptions = true, version = "optin-fleet 0.1.0",
         description = "One-shot OPTIN pruning of pretrained transformers.",
-        subcommands = {DemoCommand.class, PruneCommand.class, ApplyCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {DemoCommand.class, PruneCommand.class, ApplyCommand.class, EvalCommand.class,
+                StatusCommand.class, BudgetsCommand.class,
+                CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
                 "  ./optin prune --model bundled:minilm --calibration cal.jsonl --budget 0.6 --out out/",
                 "  ./optin apply --model bundled:minilm --mask out/budget-0.6/mask.json --out small/"})

@@ -48,6 +48,15 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the result as JSON on stdout, no progress bar.")
     boolean json;
 
+    @Option(names = "--in-process", description = "score in this JVM instead of on a fleet.")
+    boolean inProcess;
+
+    @Option(names = "--workers", defaultValue = "2", description = "workers of the embedded fleet (default 2).")
+    int workers;
+
+    @Mixin
+    CoordinatorOption coordinator;
+
     @Mixin
     ScoringOptions scoring;
 
@@ -60,6 +69,10 @@ final class PruneCommand implements Callable<Integer> {
             }
         }
         ModelLocation location = ModelLocation.resolve(model, tokenizer);
+        if (!inProcess) {
+            return new FleetPrune(spec, location, calibration, checked, scoring, out, json)
+                    .run(coordinator.url == null ? null : coordinator.client(), workers);
+        }
         LocalPruner.Request request = new LocalPruner.Request(location.load(), location.tokenizer(), calibration,
                 checked, scoring.settings(), scoring.neuronsPerTask, scoring.samplesPerTask, out);
         LocalPruner.Result result;

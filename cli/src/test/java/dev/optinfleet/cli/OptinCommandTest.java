@@ -1,0 +1,128 @@
+package dev.optinfleet.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every subcommand's bad-input paths: one clear line on stderr naming the problem, and the right exit code. */
+class OptinCommandTest {
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        CommandLine cli = OptinCommand.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    static void assertOneLine(Run r, int code, String... mentions) {
+        assertEquals(code, r.code(), r.err());
+        String err = r.err().strip();
+        assertEquals(1, err.lines().count(), "expected one line, got:\n" + r.err());
+        for (String m : mentions) {
+            assertTrue(err.contains(m), "'" + err + "' should mention '" + m + "'");
+        }
+    }
+
+    private Path calibration() throws IOException {
+        Path p = dir.resolve("cal.jsonl");
+        Files.writeString(p, "{\"text\": \"A real sentence about pruning.\"}\n");
+        return p;
+    }
+
+    @Test
+    void pruneRejectsBudgetOutOfRange() throws IOException {
+        assertOneLine(run("prune", "--model", "bundled:minilm", "--calibration", calibration().toString(),
+                "--budget", "1.5", "--out", dir.resolve("o").toString()), OptinCommand.BAD_INPUT, "--budget", "1.5");
+    }
+
+    @Test
+    void pruneRejectsMissingCalibrationFile() {
+        assertOneLine(run("prune", "--model", "bundled:minilm", "--calibration", dir.resolve("nope.jsonl").toString(),
+                "--budget", "0.5", "--out", dir.resolve("o").toString()), OptinCommand.BAD_INPUT, "nope.jsonl");
+    }
+
+    @Test
+    void pruneRejectsEmptyCalibrationFile() throws IOException {
+        Path empty = Files.createFile(dir.resolve("empty.jsonl"));
+        assertOneLine(run("prune", "--in-process", "--model", "bundled:minilm", "--calibration", empty.toString(),
+                "--budget", "0.5", "--out", dir.resolve("o").toString()), OptinCommand.BAD_INPUT, "empty.jsonl",
+                "no samples");
+    }
+
+    @Test
+    void pruneRejectsMissingModel() throws IOException {
+        assertOneLine(run("prune", "--model", dir.resolve("absent").toString(), "--calibration",
+                calibration().toString(), "--budget", "0.5", "--out", dir.resolve("o").toString()),
+                OptinCommand.BAD_INPUT, "absent", "does not exist");
+    }
+
+    @Test
+    void pruneRejectsUnknownBundledModel() throws IOException {
+        assertOneLine(run("prune", "--model", "bundled:gpt5", "--calibration", calibration().toString(),
+                "--budget", "0.5", "--out", dir.resolve("o").toString()), OptinCommand.BAD_INPUT, "bundled:gpt5");
+    }
+
+    @Test
+    void applyRejectsMissingMask() {
+        assertOneLine(run("apply", "--model", "bundled:minilm", "--mask", dir.resolve("mask.json").toString(),
+                "--out", dir.resolve("o").toString()), OptinCommand.BAD_INPUT, "mask.json");
+    }
+
+    @Test
+    void evalWithoutLabelsOrReferenceSaysThereIsNothingToMeasure() throws IOException {
+        assertOneLine(run("eval", "--model", "bundled:minilm", "--data", calibration().toString()),
+                OptinCommand.BAD_INPUT, "cal.jsonl", "--reference");
+    }
+
+    @Test
+    void evalRejectsMissingData() {
+        assertOneLine(run("eval", "--model", "bundled:minilm", "--data", dir.resolve("d.jsonl").toString()),
+                OptinCommand.BAD_INPUT, "d.jsonl");
+    }
+
+    @Test
+    void statusOfUnreachableCoordinatorExitsWithItsOwnCode() throws IOException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        assertOneLine(run("status", "job-1", "--coordinator", "http://localhost:" + port),
+                OptinCommand.UNREACHABLE, "localhost:" + port);
+    }
+
+    @Test
+    void budgetsRejectsBudgetOutOfRangeBeforeCallingAnyone() {
+        assertOneLine(run("budgets", "job-1", "--budget", "0", "--coordinator", "http://localhost:1"),
+                OptinCommand.BAD_INPUT, "--budget", "0.0");
+    }
+
+    @Test
+    void coordinatorMustBeAnHttpUrl() {
+        assertOneLine(run("status", "job-1", "--coordinator", "ftp://x"), OptinCommand.BAD_INPUT, "ftp://x");
+    }
+
+    @Test
+    void unknownOptionIsAUsageError() {
+        Run r = run("prune", "--model", "m", "--calibration", "c", "--budget", "0.5", "--out", "o", "--frobnicate");
+        assertEquals(OptinCommand.BAD_INPUT, r.code());
+        assertTrue(r.err().contains("--frobnicate"), r.err());
+    }
+}
