@@ -12,6 +12,7 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -28,6 +29,8 @@ public class FleetResources implements QuarkusTestResourceLifecycleManager {
     public static final String BUCKET = "optin-test";
     public static final S3Uri MODEL = S3Uri.of(BUCKET, "models/minilm/1/model.onnx");
     public static final S3Uri TOKENIZER = S3Uri.of(BUCKET, "models/minilm/1/tokenizer.json");
+    /** An "ONNX file" that is not one: a corrupt checkpoint. */
+    public static final S3Uri CORRUPT_MODEL = S3Uri.of(BUCKET, "models/corrupt/1/model.onnx");
     public static final S3Uri SHARD = S3Uri.of(BUCKET, "calibration/test/shard-00000.jsonl");
     /** Where the test itself finds the same files, to compute the expected scores. */
     public static final Path LOCAL_MODELS = Path.of("target", "models");
@@ -53,6 +56,7 @@ public class FleetResources implements QuarkusTestResourceLifecycleManager {
                 store.putFile(MODEL, BundledModels.MINILM_L6.onnx(LOCAL_MODELS));
                 store.putFile(TOKENIZER, BundledModels.MINILM_L6.tokenizer(LOCAL_MODELS));
                 store.putFile(SHARD, localShard());
+                store.putBytes(CORRUPT_MODEL, "this is not a protobuf".getBytes(StandardCharsets.UTF_8));
             }
             return Map.of(
                     "kafka.bootstrap.servers", kafka.bootstrapServers(),

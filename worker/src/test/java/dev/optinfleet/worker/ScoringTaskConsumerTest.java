@@ -3,6 +3,7 @@ package dev.optinfleet.worker;
 import dev.optinfleet.core.calibration.CalibrationReader;
 import dev.optinfleet.core.checkpoint.BundledModels;
 import dev.optinfleet.core.checkpoint.Checkpoint;
+import dev.optinfleet.core.checkpoint.CheckpointFormatException;
 import dev.optinfleet.core.checkpoint.CheckpointLoader;
 import dev.optinfleet.core.model.Encoder;
 import dev.optinfleet.core.pipeline.JobOutputs;
@@ -106,21 +107,24 @@ class ScoringTaskConsumerTest {
     }
 
     @Test
-    void badTasksAreDeadLetteredAndTheNextTaskIsStillServed() {
+    void malformedMissingAndCorruptTasksAreDeadLetteredAndTheNextTaskIsStillServed() {
         KafkaTestClient deadLetters = client(Topics.DEAD_LETTERS);
         KafkaTestClient scores = client(Topics.TASK_SCORES);
         String run = UUID.randomUUID().toString().substring(0, 8);
         ScoringSpec spec = new ScoringSpec("trajectory", null, null, null, null, null, null, 8, 12, null, null);
-        // Same partition, in this order: the valid task is only reached after both bad ones.
+        // Same partition, in this order: the valid task is only reached after the three bad ones.
         String malformed = Json.write(task("job-b", "typo-" + run, FleetResources.MODEL, spec,
                 TaskSpec.unitRange(4, "head", 0, 2))).replace("\"shard_index\":0", "\"shard_index\":\"first\"");
         S3Uri missingModel = S3Uri.of(FleetResources.BUCKET, "models/missing-" + run + "/model.onnx");
         ScoringTaskMessage missing = task("job-b", "missing-" + run, missingModel, spec,
                 TaskSpec.unitRange(4, "head", 0, 2));
+        ScoringTaskMessage corrupt = task("job-b", "corrupt-" + run, FleetResources.CORRUPT_MODEL, spec,
+                TaskSpec.unitRange(4, "head", 0, 2));
         ScoringTaskMessage valid = task("job-b", "valid-" + run, FleetResources.MODEL, spec,
                 TaskSpec.unitRange(4, "head", 0, 2));
         deadLetters.send(Topics.SCORING_TASKS, 0, "typo-" + run, malformed);
         deadLetters.send(Topics.SCORING_TASKS, 0, missing.taskId(), Json.write(missing));
+        deadLetters.send(Topics.SCORING_TASKS, 0, corrupt.taskId(), Json.write(corrupt));
         deadLetters.send(Topics.SCORING_TASKS, 0, valid.taskId(), Json.write(valid));
 
         DeadLetter typo = awaitDeadLetter(deadLetters, "typo-" + run);
@@ -136,6 +140,11 @@ class ScoringTaskConsumerTest {
                 + notFound.reason());
         assertEquals("job-b", notFound.jobId());
         assertEquals(Json.write(missing), notFound.payload());
+
+        DeadLetter unreadable = awaitDeadLetter(deadLetters, corrupt.taskId());
+        assertTrue(unreadable.reason().startsWith(FleetResources.CORRUPT_MODEL.toString()),
+                "reason names the object: " + unreadable.reason());
+        assertEquals(CheckpointFormatException.class.getName(), unreadable.errorType());
 
         AtomicReference<String> json = new AtomicReference<>();
         await().atMost(TASK_TIMEOUT).until(() -> {

@@ -3,6 +3,7 @@ package dev.optinfleet.worker.scoring;
 import dev.optinfleet.core.calibration.CalibrationReader;
 import dev.optinfleet.core.calibration.CalibrationShard;
 import dev.optinfleet.core.checkpoint.Checkpoint;
+import dev.optinfleet.core.checkpoint.CheckpointFormatException;
 import dev.optinfleet.core.checkpoint.CheckpointLoader;
 import dev.optinfleet.core.model.Encoder;
 import dev.optinfleet.core.scoring.ScoringSettings;
@@ -166,12 +167,34 @@ public class ModelRuntime {
             LOG.infof("loaded %s (%s) on %s in %d ms", key.files.get(0).uri(), checkpoint.config(),
                     encoder.engineName(), (System.nanoTime() - started) / 1_000_000);
             return new LoadedModel(key, encoder, tokenizer);
+        } catch (CheckpointFormatException e) {
+            throw renamed(e, staging, key);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot stage the model files in " + staging, e);
         } finally {
             pinned.forEach(CachedObject::close);
             deleteTree(staging);
         }
+    }
+
+    /**
+     * The same problem, told about the S3 object it is in rather than the staging file it was read from, so that a
+     * dead letter names what the job's author can fix.
+     */
+    private static CheckpointFormatException renamed(CheckpointFormatException e, Path staging, ModelKey key) {
+        String source = e.source() == null ? "" : e.source();
+        String prefix = source + (e.field() == null ? "" : ": " + e.field()) + ": ";
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        String problem = message.startsWith(prefix) ? message.substring(prefix.length()) : message;
+        String object = key.files.get(0).uri().toString();
+        List<ObjectRef> all = new ArrayList<>(key.files);
+        all.add(key.tokenizer);
+        for (ObjectRef ref : all) {
+            if (source.equals(staging.resolve(ref.localName()).toString())) {
+                object = ref.uri().toString();
+            }
+        }
+        return new CheckpointFormatException(object, e.field(), problem, e);
     }
 
     /** Fetches the object and links (or, where links are refused, copies) it into the directory. */

@@ -64,7 +64,7 @@ public class ObjectFetcher {
                             + e.getMessage(), uri, e);
                 }
                 Duration wait = retry.backoffAfter(attempt);
-                LOG.warnf("attempt %d of %d to fetch %s failed (%s); retrying in %d ms", attempt,
+                LOG.warnf("attempt %d of %d to read %s failed (%s); retrying in %d ms", attempt,
                         retry.maxAttempts(), uri, e.getMessage(), wait.toMillis());
                 pause(wait, uri);
             }
