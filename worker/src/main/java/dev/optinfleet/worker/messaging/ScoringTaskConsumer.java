@@ -16,6 +16,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 
@@ -28,8 +29,10 @@ import java.util.concurrent.CompletionStage;
  * missing object, a corrupt checkpoint or shard, storage still unavailable after the retries, any other error of
  * the scorer) becomes a {@link DeadLetter} and is then acknowledged, so it is never redelivered and the consumer
  * goes on. Only failures of the worker itself are negatively acknowledged: Kafka not acknowledging our output
- * ({@link PublishFailedException}) or the DJL engine failing ({@link EngineException}); the channel's failure
- * strategy then stops it without committing, and a restart delivers the task again.
+ * ({@link PublishFailedException}), the DJL engine failing ({@link EngineException}) or the local disk failing
+ * ({@link UncheckedIOException}): dead-lettering those would empty the queue into the dead-letter topic. The
+ * channel's failure strategy ({@code fail}) then stops it without committing, its liveness check goes down, and a
+ * restarted worker receives the task again.
  */
 @ApplicationScoped
 public class ScoringTaskConsumer {
@@ -63,7 +66,7 @@ public class ScoringTaskConsumer {
             LOG.debugf("task %s of job %s: %d units in %d ms", task.taskId(), task.jobId(), result.unitsScored(),
                     result.elapsedMs());
             return message.ack();
-        } catch (PublishFailedException | EngineException e) {
+        } catch (PublishFailedException | EngineException | UncheckedIOException e) {
             metrics.taskFailed(e);
             LOG.errorf(e, "worker failure on %s, giving the task back: %s", describe(message), e.getMessage());
             return message.nack(e);

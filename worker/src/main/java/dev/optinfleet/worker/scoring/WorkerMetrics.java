@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.Startup;
 import jakarta.inject.Singleton;
 
 import java.time.Duration;
@@ -15,8 +16,10 @@ import java.time.Duration;
  * [optin_worker_tasks_failed_total{error}], units scored [optin_worker_units_scored_total], task latency
  * [optin_worker_task_duration_seconds], object-cache hits and misses [optin_worker_object_cache_hits/misses], and
  * hits and misses of the in-memory model and shard slots [optin_worker_runtime_cache_total{slot,result}].
+ * Created at start-up so that every meter is exported (at zero) before the first task.
  */
 @Singleton
+@Startup
 public class WorkerMetrics {
     private final MeterRegistry registry;
     private final Counter completed;
