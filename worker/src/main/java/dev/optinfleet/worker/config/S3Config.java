@@ -1,0 +1,19 @@
+package dev.optinfleet.worker.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Where object storage is, prefix {@code optin.s3}; in production from S3_ENDPOINT, S3_ACCESS_KEY, ... */
+@ConfigMapping(prefix = "optin.s3")
+public interface S3Config {
+
+    /** {@code http(s)://host[:port]} of the S3 API. */
+    String endpoint();
+
+    String accessKey();
+
+    String secretKey();
+
+    @WithDefault("us-east-1")
+    String region();
+}

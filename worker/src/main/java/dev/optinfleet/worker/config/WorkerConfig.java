@@ -1,0 +1,52 @@
+package dev.optinfleet.worker.config;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The worker's own settings, prefix {@code optin.worker}. Checked together at start-up by {@link WorkerSettings}.
+ */
+@ConfigMapping(prefix = "optin.worker")
+public interface WorkerConfig {
+
+    /** Name recorded in scores and dead letters; default the host name (the pod name on Kubernetes). */
+    Optional<String> id();
+
+    /** Local directory for cached checkpoints and shards; survives restarts when it is a volume. */
+    @WithDefault("${java.io.tmpdir}/optin-worker")
+    Path cacheDir();
+
+    /** Bound on the cached files (unpinned); a checkpoint plus a few shards must fit. */
+    @WithDefault("8G")
+    MemorySize cacheMaxSize();
+
+    /** DJL engine name ("PyTorch", "TensorFlow"); empty for DJL's default. */
+    Optional<String> engine();
+
+    /** How long to wait for Kafka to acknowledge a published result before giving the message back. */
+    @WithDefault("2m")
+    Duration publishTimeout();
+
+    /** Retries of object-storage calls that failed transiently. */
+    Retry retry();
+
+    /** Bounded retry with exponential backoff. */
+    interface Retry {
+        /** Attempts in all, the first included. */
+        @WithDefault("4")
+        int maxAttempts();
+
+        /** Wait before the second attempt; doubled after each failure. */
+        @WithDefault("500ms")
+        Duration initialBackoff();
+
+        /** Longest single wait. */
+        @WithDefault("10s")
+        Duration maxBackoff();
+    }
+}

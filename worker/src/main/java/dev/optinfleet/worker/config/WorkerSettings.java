@@ -1,0 +1,80 @@
+package dev.optinfleet.worker.config;
+
+import io.quarkus.runtime.Startup;
+import jakarta.inject.Singleton;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * {@link WorkerConfig} resolved and checked as a whole at start-up: the worker id chosen, the engine name made
+ * nullable, and every rule between the keys enforced with the key, the rule and the value in the message.
+ */
+@Singleton
+@Startup
+public final class WorkerSettings {
+    private final String workerId;
+    private final Path cacheDir;
+    private final long cacheMaxBytes;
+    private final String engine;
+    private final Duration publishTimeout;
+    private final RetryPolicy retry;
+
+    public WorkerSettings(WorkerConfig config) {
+        this.workerId = config.id().map(String::trim).filter(s -> !s.isEmpty()).orElseGet(WorkerSettings::hostName);
+        this.cacheDir = config.cacheDir().toAbsolutePath();
+        this.cacheMaxBytes = config.cacheMaxSize().asLongValue();
+        if (cacheMaxBytes <= 0) {
+            throw new IllegalArgumentException("optin.worker.cache-max-size must be > 0, was " + cacheMaxBytes);
+        }
+        this.engine = config.engine().map(String::trim).filter(s -> !s.isEmpty()).orElse(null);
+        this.publishTimeout = config.publishTimeout();
+        if (publishTimeout.isNegative() || publishTimeout.isZero()) {
+            throw new IllegalArgumentException("optin.worker.publish-timeout must be > 0, was " + publishTimeout);
+        }
+        this.retry = new RetryPolicy(config.retry().maxAttempts(), config.retry().initialBackoff(),
+                config.retry().maxBackoff());
+    }
+
+    /** Who this worker is in scores and dead letters. */
+    public String workerId() {
+        return workerId;
+    }
+
+    public Path cacheDir() {
+        return cacheDir;
+    }
+
+    public long cacheMaxBytes() {
+        return cacheMaxBytes;
+    }
+
+    /** The DJL engine name, or null for DJL's default. */
+    public String engine() {
+        return engine;
+    }
+
+    public Duration publishTimeout() {
+        return publishTimeout;
+    }
+
+    public RetryPolicy retry() {
+        return retry;
+    }
+
+    private static String hostName() {
+        String fromEnv = Optional.ofNullable(System.getenv("HOSTNAME")).map(String::trim).orElse("");
+        if (!fromEnv.isEmpty()) {
+            return fromEnv;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "worker-" + UUID.randomUUID();
+        }
+    }
+}

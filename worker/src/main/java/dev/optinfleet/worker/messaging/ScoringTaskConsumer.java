@@ -1,0 +1,130 @@
+package dev.optinfleet.worker.messaging;
+
+import ai.djl.engine.EngineException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.optinfleet.schemas.Json;
+import dev.optinfleet.schemas.deadletter.DeadLetter;
+import dev.optinfleet.schemas.task.ScoringTaskMessage;
+import dev.optinfleet.schemas.task.TaskScores;
+import dev.optinfleet.worker.config.WorkerSettings;
+import dev.optinfleet.worker.scoring.TaskExecutor;
+import dev.optinfleet.worker.scoring.WorkerMetrics;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Consumes scoring tasks from channel {@value #CHANNEL} (topic {@code optin.scoring-tasks}), on a worker thread
+ * ({@link Blocking}: DJL work never runs on the event loop), one at a time in partition order.
+ *
+ * <p>At least once: a task is acknowledged (its offset may be committed) only after its scores were acknowledged
+ * by Kafka. A task that cannot be scored because of what it says or names (malformed JSON, invalid fields, a
+ * missing object, a corrupt checkpoint or shard, storage still unavailable after the retries, any other error of
+ * the scorer) becomes a {@link DeadLetter} and is then acknowledged, so it is never redelivered and the consumer
+ * goes on. Only failures of the worker itself are negatively acknowledged: Kafka not acknowledging our output
+ * ({@link PublishFailedException}), the DJL engine failing ({@link EngineException}) or the local disk failing
+ * ({@link UncheckedIOException}): dead-lettering those would empty the queue into the dead-letter topic. The
+ * channel's failure strategy ({@code fail}) then stops it without committing, its liveness check goes down, and a
+ * restarted worker receives the task again.
+ */
+@ApplicationScoped
+public class ScoringTaskConsumer {
+    public static final String CHANNEL = "scoring-tasks";
+    private static final Logger LOG = Logger.getLogger(ScoringTaskConsumer.class);
+
+    private final TaskExecutor executor;
+    private final ScoreResultPublisher scores;
+    private final DeadLetterPublisher deadLetters;
+    private final WorkerMetrics metrics;
+    private final String workerId;
+
+    public ScoringTaskConsumer(TaskExecutor executor, ScoreResultPublisher scores, DeadLetterPublisher deadLetters,
+                               WorkerMetrics metrics, WorkerSettings settings) {
+        this.executor = executor;
+        this.scores = scores;
+        this.deadLetters = deadLetters;
+        this.metrics = metrics;
+        this.workerId = settings.workerId();
+    }
+
+    @Incoming(CHANNEL)
+    @Blocking
+    public CompletionStage<Void> consume(Message<String> message) {
+        long started = System.nanoTime();
+        try {
+            ScoringTaskMessage task = Json.read(message.getPayload(), ScoringTaskMessage.class);
+            TaskScores result = executor.execute(task);
+            scores.publish(result);
+            metrics.taskCompleted(result.unitsScored(), Duration.ofNanos(System.nanoTime() - started));
+            LOG.debugf("task %s of job %s: %d units in %d ms", task.taskId(), task.jobId(), result.unitsScored(),
+                    result.elapsedMs());
+            return message.ack();
+        } catch (PublishFailedException | EngineException | UncheckedIOException e) {
+            metrics.taskFailed(e);
+            LOG.errorf(e, "worker failure on %s, giving the task back: %s", describe(message), e.getMessage());
+            return message.nack(e);
+        } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
+            metrics.taskFailed(e);
+            return deadLetter(message, e);
+        }
+    }
+
+    private CompletionStage<Void> deadLetter(Message<String> message, Throwable error) {
+        DeadLetter letter = letter(message, error);
+        LOG.warnf("dead-lettering %s (job %s, task %s): %s", describe(message), letter.jobId(), letter.taskId(),
+                letter.reason());
+        try {
+            deadLetters.publish(letter);
+        } catch (PublishFailedException e) {
+            e.addSuppressed(error);
+            LOG.errorf(e, "cannot dead-letter %s, giving the task back", describe(message));
+            return message.nack(e);
+        }
+        return message.ack();
+    }
+
+    private DeadLetter letter(Message<String> message, Throwable error) {
+        IncomingKafkaRecordMetadata<?, ?> meta = metadata(message);
+        String reason = error.getMessage() == null || error.getMessage().isBlank() ? error.toString()
+                : error.getMessage();
+        String payload = message.getPayload();
+        return new DeadLetter(DeadLetter.SCHEMA_VERSION,
+                meta == null ? CHANNEL : meta.getTopic(),
+                meta == null ? -1 : meta.getPartition(),
+                meta == null ? -1 : meta.getOffset(),
+                meta == null || meta.getKey() == null ? null : String.valueOf(meta.getKey()),
+                payload, reason, error.getClass().getName(),
+                field(payload, "job_id"), field(payload, "task_id"), workerId, System.currentTimeMillis());
+    }
+
+    /** A top-level text field of the payload when it is a JSON object at all; null otherwise. */
+    private static String field(String payload, String name) {
+        if (payload == null) {
+            return null;
+        }
+        try {
+            JsonNode node = Json.mapper().readTree(payload);
+            JsonNode value = node == null ? null : node.get(name);
+            return value != null && value.isTextual() && !value.asText().isBlank() ? value.asText() : null;
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static IncomingKafkaRecordMetadata<?, ?> metadata(Message<String> message) {
+        return message.getMetadata(IncomingKafkaRecordMetadata.class).orElse(null);
+    }
+
+    private static String describe(Message<String> message) {
+        IncomingKafkaRecordMetadata<?, ?> meta = metadata(message);
+        return meta == null ? "a record" : meta.getTopic() + "-" + meta.getPartition() + "@" + meta.getOffset();
+    }
+}

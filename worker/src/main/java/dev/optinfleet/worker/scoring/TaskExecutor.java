@@ -1,0 +1,72 @@
+package dev.optinfleet.worker.scoring;
+
+import dev.optinfleet.core.pipeline.JobOutputs;
+import dev.optinfleet.core.scoring.ScoringSettings;
+import dev.optinfleet.core.scoring.ScoringTask;
+import dev.optinfleet.core.scoring.TaskRunner;
+import dev.optinfleet.core.scoring.UnitTerms;
+import dev.optinfleet.schemas.task.ScoringTaskMessage;
+import dev.optinfleet.schemas.task.TaskScores;
+import dev.optinfleet.schemas.task.UnitTermsMessage;
+import dev.optinfleet.storage.ObjectInfo;
+import dev.optinfleet.storage.S3Uri;
+import dev.optinfleet.worker.config.WorkerSettings;
+import dev.optinfleet.worker.storage.ObjectFetcher;
+import jakarta.inject.Singleton;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs one scoring task end to end: settings and task from the message, the current versions (ETags) of the
+ * model, tokenizer and shard objects, then core's {@link TaskRunner} on the {@link ModelRuntime}'s loaded model.
+ *
+ * <p>Failures are thrown as they come, typed by what the caller can do: {@link IllegalArgumentException} (invalid
+ * task, bad shard), {@code ObjectNotFoundException}, {@code CheckpointFormatException} are the message's fault;
+ * {@code StorageUnavailableException} arrives only after the configured retries.
+ */
+@Singleton
+public class TaskExecutor {
+    private final ModelRuntime runtime;
+    private final ObjectFetcher fetcher;
+    private final String workerId;
+
+    public TaskExecutor(ModelRuntime runtime, ObjectFetcher fetcher, WorkerSettings settings) {
+        this.runtime = runtime;
+        this.fetcher = fetcher;
+        this.workerId = settings.workerId();
+    }
+
+    /** Scores the task; blocks for the download, load and scoring. */
+    public TaskScores execute(ScoringTaskMessage message) {
+        ScoringSettings settings = ScoringSpecs.toSettings(message.scoring());
+        ScoringTask task = ScoringSpecs.toTask(message.task(), message.shardIndex(), settings.scorer());
+        List<ObjectRef> modelFiles = new ArrayList<>();
+        for (Map.Entry<String, S3Uri> e : ModelLayout.objects(S3Uri.parse(message.modelUri())).entrySet()) {
+            modelFiles.add(current(e.getValue(), e.getKey()));
+        }
+        ObjectRef tokenizer = current(S3Uri.parse(message.tokenizerUri()), ModelLayout.TOKENIZER_FILE);
+        ObjectRef shard = current(S3Uri.parse(message.shardUri()), "shard.jsonl");
+        boolean exact = task instanceof ScoringTask.UnitRange;
+        return runtime.run(modelFiles, tokenizer, shard, settings, exact, prepared -> {
+            long started = System.nanoTime();
+            List<UnitTerms> terms = TaskRunner.run(task, prepared.encoder(), prepared.batch(), prepared.teacher(),
+                    settings);
+            long elapsedMs = (System.nanoTime() - started) / 1_000_000;
+            List<UnitTermsMessage> wire = new ArrayList<>(terms.size());
+            long units = 0;
+            for (UnitTerms t : terms) {
+                wire.add(JobOutputs.toMessage(t));
+                units += t.size();
+            }
+            return new TaskScores(TaskScores.SCHEMA_VERSION, message.jobId(), message.taskId(), workerId, wire,
+                    units, elapsedMs, prepared.encoder().engineName());
+        });
+    }
+
+    private ObjectRef current(S3Uri uri, String localName) {
+        ObjectInfo info = fetcher.stat(uri.requireObject());
+        return new ObjectRef(uri, info.etag(), localName);
+    }
+}
