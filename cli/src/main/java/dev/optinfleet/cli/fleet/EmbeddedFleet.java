@@ -107,6 +107,9 @@ public final class EmbeddedFleet implements AutoCloseable {
         props.put("optin.s3.access-key", s3.accessKey());
         props.put("optin.s3.secret-key", s3.secretKey());
         if (module.equals("worker")) {
+            // A worker that dies is noticed within seconds, so its tasks move to the others quickly.
+            props.put("mp.messaging.incoming.scoring-tasks.session.timeout.ms", "6000");
+            props.put("mp.messaging.incoming.scoring-tasks.heartbeat.interval.ms", "2000");
             props.put("optin.worker.id", name);
             props.put("optin.worker.cache-dir", workDir.resolve(name + "-cache").toString());
         } else {
