@@ -1,0 +1,67 @@
+package dev.optinfleet.report;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Objects;
+
+/**
+ * Writes report.html. The entry point for the coordinator (after it has written a job's outputs) and the CLI:
+ *
+ * <pre>{@code
+ *   ReportData data = ReportData.from(scores, denseCheckpoint, masks, timings, evaluation);  // timings, evaluation may be null
+ *   Path html = ReportWriter.write(data, outputDir);                                         // outputDir/report.html
+ * }</pre>
+ *
+ * The file is written to a temporary file in the same directory and renamed over {@code report.html}, so a reader
+ * never sees a partial report. Pure apart from the file; thread-safe.
+ */
+public final class ReportWriter {
+    /** The report's file name in a job's output directory. */
+    public static final String FILE_NAME = "report.html";
+
+    private ReportWriter() {
+    }
+
+    /**
+     * Renders the report and writes it to {@code dir/report.html} (creating {@code dir}).
+     *
+     * @return the written file
+     * @throws UncheckedIOException naming the file when it cannot be written
+     */
+    public static Path write(ReportData data, Path dir) {
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(dir, "dir");
+        return writeHtml(ReportRenderer.render(data), dir.resolve(FILE_NAME));
+    }
+
+    /** The report as bytes (UTF-8), e.g. to upload to object storage without a local file. */
+    public static byte[] render(ReportData data) {
+        return ReportRenderer.render(data).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Path writeHtml(String html, Path file) {
+        Path parent = file.toAbsolutePath().getParent();
+        Path tmp = null;
+        try {
+            Files.createDirectories(parent);
+            tmp = Files.createTempFile(parent, "." + file.getFileName(), ".part");
+            Files.writeString(tmp, html, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // the rename moved it, or it is a leftover .part file that a later write replaces
+                }
+            }
+        }
+    }
+}
