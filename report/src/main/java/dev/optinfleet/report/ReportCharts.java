@@ -151,7 +151,7 @@ public final class ReportCharts {
         chart.getStyler().setXAxisMin(0.0).setXAxisMax(1.0).setYAxisMin(0.0).setYAxisMax(1.0)
                 .setLegendPosition(Styler.LegendPosition.InsideSE).setDecimalPattern("0.0#");
         if (path.totalImportance() > 0) {
-            line(chart, "importance", budgets, path.points().stream()
+            line(chart, "importance kept", budgets, path.points().stream()
                     .mapToDouble(SolutionPath.Point::keptImportanceFraction).toArray(), PALETTE[0]);
         }
         line(chart, "heads", budgets, path.points().stream().mapToDouble(SolutionPath.Point::keptHeadFraction)
@@ -176,7 +176,8 @@ public final class ReportCharts {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
                 .xAxisTitle("budget (kept fraction of prunable FLOPs)").yAxisTitle(e.metric()).build();
         style(chart.getStyler());
-        chart.getStyler().setXAxisMin(0.0).setXAxisMax(1.0).setLegendPosition(Styler.LegendPosition.InsideSE)
+        // 1.05: room for the dense marker at 1.0
+        chart.getStyler().setXAxisMin(0.0).setXAxisMax(1.05).setLegendPosition(Styler.LegendPosition.InsideSE)
                 .setDecimalPattern("0.0#");
         boolean unitInterval = e.points().stream().allMatch(p -> p.value() >= 0 && p.value() <= 1)
                 && (e.dense() == null || (e.dense() >= 0 && e.dense() <= 1));
