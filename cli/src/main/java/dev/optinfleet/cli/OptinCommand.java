@@ -14,7 +14,7 @@ import java.io.UncheckedIOException;
 @Command(name = "optin", mixinStandardHelpOptions = true, version = "optin-fleet 0.1.0",
         description = "One-shot OPTIN pruning of pretrained transformers.",
         subcommands = {DemoCommand.class, PruneCommand.class, ApplyCommand.class, EvalCommand.class,
-                StatusCommand.class, BudgetsCommand.class,
+                StatusCommand.class, BudgetsCommand.class, ReportCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
                 "  ./optin prune --model bundled:minilm --calibration cal.jsonl --budget 0.6 --out out/",

@@ -3,6 +3,10 @@ package dev.optinfleet.cli;
 import dev.optinfleet.core.pipeline.BudgetOutput;
 import dev.optinfleet.core.pipeline.JobOutputs;
 import dev.optinfleet.core.pipeline.LocalPruner;
+import dev.optinfleet.core.pipeline.ScoringProgress;
+import dev.optinfleet.report.ReportData;
+import dev.optinfleet.report.ReportWriter;
+import dev.optinfleet.report.Timings;
 import dev.optinfleet.schemas.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -76,14 +80,59 @@ final class PruneCommand implements Callable<Integer> {
         LocalPruner.Request request = new LocalPruner.Request(location.load(), location.tokenizer(), calibration,
                 checked, scoring.settings(), scoring.neuronsPerTask, scoring.samplesPerTask, out);
         LocalPruner.Result result;
+        CountingProgress counted;
         try (ConsoleProgress progress = new ConsoleProgress(System.err, json)) {
-            result = LocalPruner.run(request, progress);
+            counted = new CountingProgress(progress);
+            result = LocalPruner.run(request, counted);
         }
-        print(result);
+        Path report = writeReport(request, result, counted.units);
+        print(result, report);
         return 0;
     }
 
-    private void print(LocalPruner.Result result) {
+    /**
+     * report.html next to scores.json. The masks and checkpoints are what prune is for, so a report that cannot be
+     * drawn (e.g. no font on a stripped-down machine) is a warning, not a failed run.
+     */
+    private Path writeReport(LocalPruner.Request request, LocalPruner.Result result, long units) {
+        try {
+            ReportData data = ReportData.from(result.scores(), request.checkpoint(),
+                    result.budgets().stream().map(BudgetOutput::mask).toList(),
+                    Timings.inProcess(result.scoringSeconds(), result.tasks(), units), null);
+            return ReportWriter.write(data, out);
+        } catch (RuntimeException | LinkageError | java.awt.AWTError e) {
+            spec.commandLine().getErr().println("warning: report.html was not written: " + e);
+            return null;
+        }
+    }
+
+    /** Passes progress on and remembers the planned unit evaluations, for the report's timings. */
+    private static final class CountingProgress implements ScoringProgress {
+        private final ScoringProgress delegate;
+        private long units;
+
+        CountingProgress(ScoringProgress delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void planned(int tasks, long unitEvaluations) {
+            units = unitEvaluations;
+            delegate.planned(tasks, unitEvaluations);
+        }
+
+        @Override
+        public void taskDone(long unitEvaluations) {
+            delegate.taskDone(unitEvaluations);
+        }
+
+        @Override
+        public void message(String text) {
+            delegate.message(text);
+        }
+    }
+
+    private void print(LocalPruner.Result result, Path report) {
         var stdout = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -102,6 +151,9 @@ final class PruneCommand implements Callable<Integer> {
                 budgets.add(e);
             }
             m.put("budgets", budgets);
+            if (report != null) {
+                m.put("report", report.toAbsolutePath().toString());
+            }
             stdout.println(Json.writePretty(m));
             return;
         }
@@ -111,6 +163,9 @@ final class PruneCommand implements Callable<Integer> {
             stdout.printf("budget %s: kept %.3f of prunable FLOPs, %d heads, %d neurons -> %s%n",
                     JobOutputs.budgetLabel(b.budget()), b.report().keptFraction(), b.solved().keptHeads(),
                     b.solved().keptNeurons(), b.dir());
+        }
+        if (report != null) {
+            stdout.println("report: " + report);
         }
     }
 }
