@@ -31,6 +31,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.IOException;
@@ -53,25 +54,30 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Issue 4's guarantees on the real thing: one fleet (an in-process KRaft broker, s3proxy, the coordinator and two
- * workers as child JVMs of their production jars) runs jobs whose masks must equal the in-process pruner's on the
- * same inputs, while messages are duplicated, a worker crashes, or the coordinator is killed and restarted.
+ * Issue 4's guarantees on the real thing: one fleet (a broker, an S3 server, the coordinator and two workers as
+ * child JVMs of their production jars) runs jobs whose masks must equal the in-process pruner's on the same inputs,
+ * while messages are duplicated, a worker crashes, or the coordinator is killed and restarted. Subclasses say where
+ * the broker and the S3 server come from.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class FleetIntegrationTest {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class FleetScenarios {
     static final List<Double> BUDGETS = List.of(0.6, 0.5);
     static final Duration JOB_TIMEOUT = Duration.ofMinutes(10);
 
-    static Path work;
-    static EmbeddedFleet fleet;
-    static FleetJob.Inputs inputs;
-    static Path model;
-    static Path tokenizer;
-    static List<Path> shards;
-    static final Map<Integer, Map<Double, MaskDocument>> REFERENCE = new HashMap<>();
+    Path work;
+    EmbeddedFleet fleet;
+    FleetJob.Inputs inputs;
+    Path model;
+    Path tokenizer;
+    List<Path> shards;
+    final Map<Integer, Map<Double, MaskDocument>> reference = new HashMap<>();
+
+    /** Starts the fleet under test, with two workers named worker-1 and worker-2. */
+    abstract EmbeddedFleet startFleet(Path home, Path work);
 
     @BeforeAll
-    static void startFleet() throws IOException {
+    void start() throws IOException {
         work = Files.createTempDirectory("optin-fleet-it");
         Path models = Path.of("target", "models");
         model = BundledModels.MINILM_L6.onnx(models);
@@ -79,31 +85,31 @@ class FleetIntegrationTest {
         shards = new ArrayList<>();
         for (String name : List.of("shard-00000.jsonl", "shard-00001.jsonl")) {
             Path p = work.resolve(name);
-            try (InputStream in = FleetIntegrationTest.class.getResourceAsStream("/demo/" + name)) {
+            try (InputStream in = FleetScenarios.class.getResourceAsStream("/demo/" + name)) {
                 Files.copy(in, p);
             }
             shards.add(p);
         }
-        fleet = EmbeddedFleet.start(Path.of("..").toAbsolutePath().normalize(), work, 2, s -> { });
+        fleet = startFleet(Path.of("..").toAbsolutePath().normalize(), work);
         inputs = FleetJob.upload(fleet.store(), "minilm", model, tokenizer, shards);
     }
 
     @AfterAll
-    static void stopFleet() {
+    void stop() {
         if (fleet != null) {
             fleet.close();
         }
     }
 
     /** The masks of the in-process pruner (one JVM, no Kafka) on the same inputs and task split. */
-    static synchronized Map<Double, MaskDocument> inProcess(int samplesPerTask) throws IOException {
-        if (!REFERENCE.containsKey(samplesPerTask)) {
+    synchronized Map<Double, MaskDocument> inProcess(int samplesPerTask) throws IOException {
+        if (!reference.containsKey(samplesPerTask)) {
             Path out = Files.createTempDirectory(work, "in-process-");
             LocalPruner.run(new LocalPruner.Request(CheckpointLoader.load(model), tokenizer, shards, BUDGETS,
                     ScoringSettings.defaults(ScorerKind.FISHER), 256, samplesPerTask, out), ScoringProgress.NONE);
-            REFERENCE.put(samplesPerTask, readMasks(out));
+            reference.put(samplesPerTask, readMasks(out));
         }
-        return REFERENCE.get(samplesPerTask);
+        return reference.get(samplesPerTask);
     }
 
     static Map<Double, MaskDocument> readMasks(Path out) throws IOException {
@@ -117,23 +123,23 @@ class FleetIntegrationTest {
         return masks;
     }
 
-    static CoordinatorClient client() {
+    CoordinatorClient client() {
         return new CoordinatorClient(fleet.coordinatorUrl());
     }
 
-    static String submit(int samplesPerTask) {
+    String submit(int samplesPerTask) {
         JobRequest request = new JobRequest(JobRequest.SCHEMA_VERSION, "minilm", inputs.modelUri(),
                 inputs.tokenizerUri(), inputs.calibrationUris(), BUDGETS, ScoringSpec.of("fisher"), null,
                 samplesPerTask, null, null, "test");
         return client().submit(request);
     }
 
-    static JsonNode await(String jobId) throws InterruptedException {
+    JsonNode await(String jobId) throws InterruptedException {
         return FleetJob.await(client(), jobId, JOB_TIMEOUT, s -> { });
     }
 
     /** Polls the job (through whichever coordinator is current) until the condition holds. */
-    static JsonNode awaitStatus(String jobId, Predicate<JsonNode> condition) throws InterruptedException {
+    JsonNode awaitStatus(String jobId, Predicate<JsonNode> condition) throws InterruptedException {
         long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
         while (true) {
             JsonNode s = client().status(jobId);
@@ -145,7 +151,7 @@ class FleetIntegrationTest {
         }
     }
 
-    static void assertSameMasks(JsonNode status, int samplesPerTask) throws IOException {
+    void assertSameMasks(JsonNode status, int samplesPerTask) throws IOException {
         assertEquals("done", status.path("state").asText(), status.toString());
         assertEquals(status.path("tasks_total").asInt(), status.path("tasks_done").asInt(), status.toString());
         Path out = Files.createTempDirectory(work, "fleet-");
@@ -164,7 +170,7 @@ class FleetIntegrationTest {
         }
     }
 
-    static KafkaConsumer<String, String> consumer() {
+    KafkaConsumer<String, String> consumer() {
         return new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, fleet.bootstrapServers(),
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(16 << 20)),
@@ -172,7 +178,7 @@ class FleetIntegrationTest {
     }
 
     /** Every message on a topic now, from the beginning. */
-    static List<ConsumerRecord<String, String>> readAll(String topic) {
+    List<ConsumerRecord<String, String>> readAll(String topic) {
         List<ConsumerRecord<String, String>> all = new ArrayList<>();
         try (KafkaConsumer<String, String> c = consumer()) {
             List<TopicPartition> parts = c.partitionsFor(topic).stream()
