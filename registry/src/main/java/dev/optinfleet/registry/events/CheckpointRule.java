@@ -34,6 +34,7 @@ public record CheckpointRule(String name, String bucket, String keys, List<Doubl
         String where = "rule '" + name + "': ";
         try {
             Checks.required("bucket", bucket);
+            Checks.required("keys", keys);
             KeyGlob.of(keys);
             budgets = Checks.nonEmpty("budgets", budgets);
             for (int i = 0; i < budgets.size(); i++) {
