@@ -111,7 +111,7 @@ class ManifestConsistencyTest {
             boolean compacted = "compact".equals(t.path("spec").path("config").path("cleanup.policy").asText());
             String name = t.path("spec").path("topicName").asText();
             boolean shouldBe = name.equals(Topics.TASK_SCORES) || name.equals(Topics.JOB_STATUS)
-                    || name.equals(Topics.MODEL_REGISTRY);
+                    || name.equals(Topics.MODEL_REGISTRY) || name.equals(Topics.PROCESSED_CHECKPOINTS);
             assertEquals(shouldBe, compacted, name + " compaction");
         }
         assertEquals(expected, declared);

@@ -1,6 +1,6 @@
 package dev.optinfleet.registry.events;
 
-import dev.optinfleet.schemas.events.EventTopics;
+import dev.optinfleet.schemas.Topics;
 import org.apache.kafka.clients.CommonClientConfigs;
 
 import java.time.Duration;
@@ -11,7 +11,7 @@ import java.util.Objects;
  * Where {@link ProcessedCheckpoints} keeps its entries. Immutable.
  *
  * @param clientProperties Kafka client properties (at least {@code bootstrap.servers})
- * @param topic            the compacted ledger topic, default {@link EventTopics#PROCESSED_CHECKPOINTS}
+ * @param topic            the compacted ledger topic, default {@link Topics#PROCESSED_CHECKPOINTS}
  * @param transactionalId  the writer's transactional id (one writer at a time), default
  *                         {@value #DEFAULT_TRANSACTIONAL_ID}
  * @param timeout          how long one Kafka call may take
@@ -40,7 +40,7 @@ public record LedgerSettings(Map<String, Object> clientProperties, String topic,
 
     public static LedgerSettings defaults(String bootstrapServers) {
         return new LedgerSettings(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
-                EventTopics.PROCESSED_CHECKPOINTS, DEFAULT_TRANSACTIONAL_ID, Duration.ofSeconds(30));
+                Topics.PROCESSED_CHECKPOINTS, DEFAULT_TRANSACTIONAL_ID, Duration.ofSeconds(30));
     }
 
     public LedgerSettings withTopic(String topic) {

@@ -3,7 +3,7 @@ package dev.optinfleet.schemas.events;
 import dev.optinfleet.schemas.Checks;
 
 /**
- * A checkpoint version that started a job, on {@link EventTopics#PROCESSED_CHECKPOINTS} (key {@link #key()}).
+ * A checkpoint version that started a job, on {@link dev.optinfleet.schemas.Topics#PROCESSED_CHECKPOINTS} (key {@link #key()}).
  *
  * @param schemaVersion {@value #SCHEMA_VERSION}
  * @param bucket        the checkpoint's bucket
