@@ -22,7 +22,9 @@ final class Topics {
             "transaction.state.log.min.isr", "1",
             "share.coordinator.state.topic.replication.factor", "1",
             "share.coordinator.state.topic.min.isr", "1",
-            "group.initial.rebalance.delay.ms", "0");
+            "group.initial.rebalance.delay.ms", "0",
+            // A fisher task's scores cover every unit of the model: ~0.4 MB for MiniLM, ~1.5 MB for BERT-base.
+            "message.max.bytes", "16777216");
 
     static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
 

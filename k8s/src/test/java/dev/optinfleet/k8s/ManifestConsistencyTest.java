@@ -37,7 +37,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ManifestConsistencyTest {
     private static final Path BASE = Path.of("base");
     private static final Path ROOT = Path.of("..");
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    // A key written twice in a manifest silently loses one of its values; treat it as the error it is.
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final Pattern ENV_REFERENCE = Pattern.compile("\\$\\{([A-Z0-9_]+)(:[^}]*)?}");
     private static final List<JsonNode> DOCS = new ArrayList<>();
 
@@ -46,7 +48,7 @@ class ManifestConsistencyTest {
         try (Stream<Path> files = Files.walk(Path.of("."))) {
             for (Path f : files.filter(p -> p.toString().endsWith(".yaml") && !p.toString().contains("target"))
                     .toList()) {
-                try (Reader r = Files.newBufferedReader(f); YAMLParser parser = new YAMLFactory().createParser(r)) {
+                try (Reader r = Files.newBufferedReader(f); YAMLParser parser = (YAMLParser) YAML.getFactory().createParser(r)) {
                     for (JsonNode doc : YAML.readValues(parser, JsonNode.class).readAll()) {
                         if (doc != null && !doc.isMissingNode() && !doc.isEmpty()) {
                             assertTrue(doc.hasNonNull("apiVersion") && doc.hasNonNull("kind"),
@@ -109,7 +111,7 @@ class ManifestConsistencyTest {
             boolean compacted = "compact".equals(t.path("spec").path("config").path("cleanup.policy").asText());
             String name = t.path("spec").path("topicName").asText();
             boolean shouldBe = name.equals(Topics.TASK_SCORES) || name.equals(Topics.JOB_STATUS)
-                    || name.equals(Topics.MODEL_REGISTRY);
+                    || name.equals(Topics.MODEL_REGISTRY) || name.equals(Topics.PROCESSED_CHECKPOINTS);
             assertEquals(shouldBe, compacted, name + " compaction");
         }
         assertEquals(expected, declared);
@@ -120,6 +122,23 @@ class ManifestConsistencyTest {
                     assertTrue(expected.contains(v.toString()), module + " " + k + "=" + v + " is not a known topic");
                 }
             });
+        }
+    }
+
+    @Test
+    void topicsAcceptTheLargestMessagesTheWorkersSend() throws IOException {
+        Properties worker = properties("worker");
+        for (String channel : List.of("task-scores", "dead-letters")) {
+            String topic = worker.getProperty("mp.messaging.outgoing." + channel + ".topic");
+            long producerLimit = Long.parseLong(worker.getProperty("mp.messaging.outgoing." + channel
+                    + ".max.request.size", "1048576"));
+            long topicLimit = kind("KafkaTopic").stream()
+                    .filter(t -> t.path("spec").path("topicName").asText().equals(topic)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no KafkaTopic " + topic)).path("spec").path("config")
+                    .path("max.message.bytes").asLong(1048588);
+            assertTrue(producerLimit > 1048576, channel + ": fisher scores of a 12-layer model exceed 1 MiB");
+            assertTrue(topicLimit >= producerLimit, topic + " max.message.bytes " + topicLimit
+                    + " is below the worker's max.request.size " + producerLimit);
         }
     }
 

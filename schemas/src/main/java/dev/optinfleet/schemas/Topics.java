@@ -17,6 +17,11 @@ public final class Topics {
     public static final String DEAD_LETTERS = "optin.dead-letters";
     /** S3 bucket notifications (MinIO or AWS format). Key: bucket/object. */
     public static final String CHECKPOINT_EVENTS = "optin.checkpoint-events";
+    /**
+     * Checkpoint versions (bucket, weights key, ETag) that already started a job: the event intake's dedupe ledger.
+     * Compacted, key: bucket/key@etag.
+     */
+    public static final String PROCESSED_CHECKPOINTS = "optin.processed-checkpoints";
     /** Registered model versions. Compacted, key: model name + "/" + version. */
     public static final String MODEL_REGISTRY = "optin.model-registry";
 

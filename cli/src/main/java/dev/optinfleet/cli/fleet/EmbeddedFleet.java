@@ -16,27 +16,33 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The whole fleet on this machine, for real: an in-process KRaft broker, s3proxy as a child JVM, and the
- * coordinator and workers as child JVMs of their own production jars, configured to use them. Closing it stops
- * everything it started.
+ * The whole fleet on this machine, for real: the coordinator and workers as child JVMs of their own production
+ * jars, over an in-process KRaft broker and s3proxy as a child JVM ({@link #start}), or over a broker and an S3
+ * server that run elsewhere ({@link #over}: a standalone broker, containers). Closing it stops everything it
+ * started.
  */
 public final class EmbeddedFleet implements AutoCloseable {
     /** Partitions of the task topic: how many workers can share one job. */
     public static final int TASK_PARTITIONS = 8;
     private static final Duration APP_START = Duration.ofMinutes(3);
 
-    private final EmbeddedKafka kafka;
-    private final S3ProxyServer s3;
+    /** Where the broker and the S3 server are. */
+    public record Infrastructure(String bootstrapServers, String s3Endpoint, String s3AccessKey, String s3SecretKey) {
+    }
+
+    private final Infrastructure infra;
+    private final List<AutoCloseable> owned;
     private final ObjectStore store;
     private final Path workDir;
     private final Path home;
     private QuarkusAppProcess coordinator;
     private final List<QuarkusAppProcess> workers = new ArrayList<>();
 
-    private EmbeddedFleet(EmbeddedKafka kafka, S3ProxyServer s3, ObjectStore store, Path workDir, Path home) {
-        this.kafka = kafka;
-        this.s3 = s3;
-        this.store = store;
+    private EmbeddedFleet(Infrastructure infra, List<AutoCloseable> owned, Path workDir, Path home) {
+        this.infra = infra;
+        this.owned = owned;
+        this.store = new ObjectStore(StorageSettings.of(infra.s3Endpoint(), infra.s3AccessKey(),
+                infra.s3SecretKey()));
         this.workDir = workDir;
         this.home = home;
     }
@@ -48,16 +54,37 @@ public final class EmbeddedFleet implements AutoCloseable {
      */
     public static EmbeddedFleet start(Path home, Path workDir, int workers, Consumer<String> log) {
         log.accept("starting Kafka (in-process KRaft broker)...");
-        EmbeddedKafka kafka = EmbeddedKafka.start();
-        EmbeddedFleet fleet = null;
+        List<AutoCloseable> owned = new ArrayList<>();
         try {
-            createTopics(kafka);
+            EmbeddedKafka kafka = EmbeddedKafka.start();
+            owned.add(kafka);
+            createTopics(kafka::createTopic);
             log.accept("starting S3 server (s3proxy, child JVM)...");
             S3ProxyServer s3 = S3ProxyServer.start(workDir.resolve("s3"));
-            ObjectStore store = new ObjectStore(StorageSettings.of(s3.endpoint(), s3.accessKey(), s3.secretKey()));
-            fleet = new EmbeddedFleet(kafka, s3, store, workDir, home);
-            for (String bucket : List.of("models", "calibration", "pruned")) {
-                store.ensureBucket(bucket);
+            owned.add(0, s3);
+            return startApps(new Infrastructure(kafka.bootstrapServers(), s3.endpoint(), s3.accessKey(),
+                    s3.secretKey()), owned, home, workDir, workers, log);
+        } catch (RuntimeException e) {
+            closeAll(owned);
+            throw e;
+        }
+    }
+
+    /**
+     * Starts the coordinator and {@code workers} workers over a broker and an S3 server that this fleet does not
+     * own; the caller has created the topics ({@link #createTopics}).
+     */
+    public static EmbeddedFleet over(Infrastructure infra, Path home, Path workDir, int workers,
+                                     Consumer<String> log) {
+        return startApps(infra, new ArrayList<>(), home, workDir, workers, log);
+    }
+
+    private static EmbeddedFleet startApps(Infrastructure infra, List<AutoCloseable> owned, Path home, Path workDir,
+                                           int workers, Consumer<String> log) {
+        EmbeddedFleet fleet = new EmbeddedFleet(infra, owned, workDir, home);
+        try {
+            for (String bucket : List.of("models", "calibration", "optin")) {
+                fleet.store.ensureBucket(bucket);
             }
             log.accept("starting coordinator...");
             fleet.coordinator = fleet.startApp("coordinator", "coordinator");
@@ -67,23 +94,27 @@ public final class EmbeddedFleet implements AutoCloseable {
             }
             return fleet;
         } catch (RuntimeException e) {
-            if (fleet != null) {
-                fleet.close();
-            } else {
-                kafka.close();
-            }
+            fleet.close();
             throw e;
         }
     }
 
-    private static void createTopics(EmbeddedKafka kafka) {
-        kafka.createTopic(Topics.JOB_REQUESTS, 1, false);
-        kafka.createTopic(Topics.SCORING_TASKS, TASK_PARTITIONS, false);
-        kafka.createTopic(Topics.TASK_SCORES, 4, true);
-        kafka.createTopic(Topics.JOB_STATUS, 1, true);
-        kafka.createTopic(Topics.DEAD_LETTERS, 1, false);
-        kafka.createTopic(Topics.CHECKPOINT_EVENTS, 1, false);
-        kafka.createTopic(Topics.MODEL_REGISTRY, 1, true);
+    /** Creates a topic: name, partitions, compacted. */
+    @FunctionalInterface
+    public interface TopicCreator {
+        void create(String name, int partitions, boolean compacted);
+    }
+
+    /** Creates every topic of the fleet with the partition counts and policies it expects. */
+    public static void createTopics(TopicCreator topics) {
+        topics.create(Topics.JOB_REQUESTS, 1, false);
+        topics.create(Topics.SCORING_TASKS, TASK_PARTITIONS, false);
+        topics.create(Topics.TASK_SCORES, 4, true);
+        topics.create(Topics.JOB_STATUS, 1, true);
+        topics.create(Topics.DEAD_LETTERS, 1, false);
+        topics.create(Topics.CHECKPOINT_EVENTS, 1, false);
+        topics.create(Topics.MODEL_REGISTRY, 1, true);
+        topics.create(Topics.PROCESSED_CHECKPOINTS, 1, true);
     }
 
     /** Starts one more worker (also used to replace one that was killed). */
@@ -102,10 +133,10 @@ public final class EmbeddedFleet implements AutoCloseable {
 
     private QuarkusAppProcess startApp(String name, String module) {
         Map<String, String> props = new LinkedHashMap<>();
-        props.put("kafka.bootstrap.servers", kafka.bootstrapServers());
-        props.put("optin.s3.endpoint", s3.endpoint());
-        props.put("optin.s3.access-key", s3.accessKey());
-        props.put("optin.s3.secret-key", s3.secretKey());
+        props.put("kafka.bootstrap.servers", infra.bootstrapServers());
+        props.put("optin.s3.endpoint", infra.s3Endpoint());
+        props.put("optin.s3.access-key", infra.s3AccessKey());
+        props.put("optin.s3.secret-key", infra.s3SecretKey());
         if (module.equals("worker")) {
             // A worker that dies is noticed within seconds, so its tasks move to the others quickly.
             props.put("mp.messaging.incoming.scoring-tasks.session.timeout.ms", "6000");
@@ -137,7 +168,7 @@ public final class EmbeddedFleet implements AutoCloseable {
     }
 
     public String bootstrapServers() {
-        return kafka.bootstrapServers();
+        return infra.bootstrapServers();
     }
 
     public Path logs() {
@@ -153,7 +184,17 @@ public final class EmbeddedFleet implements AutoCloseable {
             coordinator.close();
         }
         store.close();
-        s3.close();
-        kafka.close();
+        closeAll(owned);
+    }
+
+    private static void closeAll(List<AutoCloseable> resources) {
+        for (AutoCloseable r : resources) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                // Best effort: the rest must still be stopped.
+                System.err.println("could not stop " + r + ": " + e.getMessage());
+            }
+        }
     }
 }

@@ -1,15 +1,9 @@
 package dev.optinfleet.core.calibration;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -22,8 +16,6 @@ import java.util.List;
  * and line.
  */
 public final class CalibrationReader {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private CalibrationReader() {
     }
 
@@ -40,38 +32,10 @@ public final class CalibrationReader {
     public static CalibrationShard read(String source, InputStream in) throws IOException {
         List<String> texts = new ArrayList<>();
         List<String> pairs = new ArrayList<>();
-        BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-        String line;
-        int number = 0;
-        while ((line = reader.readLine()) != null) {
-            number++;
-            if (line.isBlank()) {
-                continue;
-            }
-            JsonNode node;
-            try {
-                node = JSON.readTree(line);
-            } catch (JsonProcessingException e) {
-                throw new IllegalArgumentException(source + ":" + number + ": not a JSON object: "
-                        + e.getOriginalMessage());
-            }
-            if (node == null || !node.isObject()) {
-                throw new IllegalArgumentException(source + ":" + number + ": expected a JSON object with a"
-                        + " \"text\" field");
-            }
-            JsonNode text = node.get("text");
-            if (text == null || !text.isTextual() || text.asText().isBlank()) {
-                throw new IllegalArgumentException(source + ":" + number + ": field \"text\" is missing, empty"
-                        + " or not a string");
-            }
-            JsonNode pair = node.get("text_pair");
-            if (pair != null && !pair.isNull() && !pair.isTextual()) {
-                throw new IllegalArgumentException(source + ":" + number + ": field \"text_pair\" must be a"
-                        + " string");
-            }
-            texts.add(text.asText());
-            pairs.add(pair == null || pair.isNull() ? null : pair.asText());
-        }
+        TextLines.read(source, in, line -> {
+            texts.add(line.text());
+            pairs.add(line.pair());
+        });
         if (texts.isEmpty()) {
             throw new IllegalArgumentException("calibration file " + source + " has no samples (empty file);"
                     + " expected JSON Lines with a \"text\" field");

@@ -1,15 +1,11 @@
 package dev.optinfleet.core.eval;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.optinfleet.core.calibration.TextLines;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -23,7 +19,6 @@ import java.util.List;
  * the file and the line ({@code file:line: cause}).
  */
 public final class LabelledSetReader {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private LabelledSetReader() {
     }
@@ -53,55 +48,27 @@ public final class LabelledSetReader {
         List<String> texts = new ArrayList<>();
         List<String> pairs = new ArrayList<>();
         List<String> labels = new ArrayList<>();
-        BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-        String line;
-        int number = 0;
-        int firstLine = 0;
-        while ((line = reader.readLine()) != null) {
-            number++;
-            if (line.isBlank()) {
-                continue;
-            }
-            JsonNode node;
-            try {
-                node = JSON.readTree(line);
-            } catch (JsonProcessingException e) {
-                throw new IllegalArgumentException(source + ":" + number + ": not a JSON object: "
-                        + e.getOriginalMessage());
-            }
-            if (node == null || !node.isObject()) {
-                throw new IllegalArgumentException(source + ":" + number + ": expected a JSON object with a"
-                        + " \"text\" field");
-            }
-            JsonNode text = node.get("text");
-            if (text == null || !text.isTextual() || text.asText().isBlank()) {
-                throw new IllegalArgumentException(source + ":" + number + ": field \"text\" is missing, empty"
-                        + " or not a string");
-            }
-            JsonNode pair = node.get("text_pair");
-            if (pair != null && !pair.isNull() && !pair.isTextual()) {
-                throw new IllegalArgumentException(source + ":" + number + ": field \"text_pair\" must be a"
-                        + " string");
-            }
-            JsonNode label = node.get("label");
+        int[] firstLine = {0};
+        TextLines.read(source, in, line -> {
+            JsonNode label = line.node().get("label");
             boolean labelled = label != null && !label.isNull();
             if (labelled && (!label.isTextual() || label.asText().isBlank())) {
-                throw new IllegalArgumentException(source + ":" + number + ": field \"label\" must be a non-empty"
-                        + " string (the class name), was " + label);
+                throw new IllegalArgumentException(source + ":" + line.number() + ": field \"label\" must be a"
+                        + " non-empty string (the class name), was " + label);
             }
             if (texts.isEmpty()) {
-                firstLine = number;
+                firstLine[0] = line.number();
             } else if (labelled != !labels.isEmpty()) {
-                throw new IllegalArgumentException(source + ":" + number + ": field \"label\" is "
-                        + (labelled ? "present" : "missing") + " but line " + firstLine + " "
+                throw new IllegalArgumentException(source + ":" + line.number() + ": field \"label\" is "
+                        + (labelled ? "present" : "missing") + " but line " + firstLine[0] + " "
                         + (labelled ? "has none" : "has one") + "; label every line or none");
             }
-            texts.add(text.asText());
-            pairs.add(pair == null || pair.isNull() ? null : pair.asText());
+            texts.add(line.text());
+            pairs.add(line.pair());
             if (labelled) {
                 labels.add(label.asText());
             }
-        }
+        });
         if (texts.isEmpty()) {
             throw new IllegalArgumentException("sample file " + source + " has no samples (empty file);"
                     + " expected JSON Lines with a \"text\" field");

@@ -1,0 +1,13 @@
+package dev.optinfleet.registry.mlflow;
+
+import java.time.Duration;
+
+/** Waits between retries; tests inject one that records instead of sleeping. */
+@FunctionalInterface
+public interface Sleeper {
+
+    /** The real one: {@link Thread#sleep(long)}. */
+    Sleeper SYSTEM = duration -> Thread.sleep(duration.toMillis());
+
+    void sleep(Duration duration) throws InterruptedException;
+}
