@@ -1,0 +1,50 @@
+package dev.optinfleet.coordinator.api;
+
+import dev.optinfleet.schemas.job.JobRequest;
+import dev.optinfleet.schemas.status.BudgetResult;
+import dev.optinfleet.schemas.status.JobState;
+import dev.optinfleet.schemas.status.JobStatus;
+
+import java.util.List;
+
+/**
+ * A job as {@code GET /jobs/{id}} shows it (snake_case JSON; absent values are null, not missing): its status plus
+ * times for a progress display.
+ *
+ * @param jobId          the job
+ * @param name           the name its outputs go under
+ * @param state          accepted, scoring, solving, done or failed
+ * @param tasksDone      distinct tasks whose scores arrived
+ * @param tasksTotal     planned tasks (0 until planned)
+ * @param unitsScored    unit evaluations done
+ * @param unitsTotal     unit evaluations planned
+ * @param submittedAt    epoch milliseconds
+ * @param updatedAt      epoch milliseconds of the last change
+ * @param elapsedSeconds since submission (until the end, for a finished job)
+ * @param etaSeconds     estimated seconds to the end of scoring from the rate so far; null when unknown
+ * @param error          why it failed, naming the object, task or field; null unless failed
+ * @param outputWeight   w used to combine the terms, once solved
+ * @param results        per budget, once done
+ * @param scoresUri      scores.json, once done; its folder holds every output
+ * @param reportUri      report.html, once done and when a report writer is installed
+ * @param request        the request with every default filled in
+ */
+public record JobView(String jobId, String name, JobState state, int tasksDone, int tasksTotal, long unitsScored,
+                      long unitsTotal, long submittedAt, long updatedAt, double elapsedSeconds, Double etaSeconds,
+                      String error, Double outputWeight, List<BudgetResult> results, String scoresUri,
+                      String reportUri, JobRequest request) {
+
+    public static JobView of(JobStatus s, long now) {
+        long end = s.state().isFinal() ? s.updatedAt() : now;
+        double elapsed = Math.max(0, end - s.submittedAt()) / 1000.0;
+        Double eta = null;
+        if (s.state() == JobState.DONE) {
+            eta = 0.0;
+        } else if (s.state() == JobState.SCORING && s.tasksDone() > 0) {
+            eta = elapsed / s.tasksDone() * (s.tasksTotal() - s.tasksDone());
+        }
+        return new JobView(s.jobId(), s.request().name(), s.state(), s.tasksDone(), s.tasksTotal(), s.unitsScored(),
+                s.unitsTotal(), s.submittedAt(), s.updatedAt(), elapsed, eta, s.error(), s.outputWeight(),
+                s.results(), s.scoresUri(), s.reportUri(), s.request());
+    }
+}

@@ -1,0 +1,136 @@
+package dev.optinfleet.coordinator.config;
+
+import dev.optinfleet.storage.S3Uri;
+import io.quarkus.runtime.Startup;
+import jakarta.inject.Singleton;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * {@link CoordinatorConfig} resolved and checked as a whole at start-up, every rule naming the key, the rule and the
+ * value.
+ */
+@Singleton
+@Startup
+public final class CoordinatorSettings {
+    private final String instanceId;
+    private final Path workDir;
+    private final long cacheMaxBytes;
+    private final int neuronsPerTask;
+    private final int samplesPerTask;
+    private final S3Uri outputPrefix;
+    private final Duration progressInterval;
+    private final Duration publishTimeout;
+    private final int jobThreads;
+    private final boolean newBudgetCheckpoints;
+    private final Duration recoveryTimeout;
+
+    public CoordinatorSettings(CoordinatorConfig config) {
+        this.instanceId = config.id().map(String::trim).filter(s -> !s.isEmpty())
+                .orElseGet(CoordinatorSettings::hostName);
+        this.workDir = config.workDir().toAbsolutePath();
+        this.cacheMaxBytes = positive("optin.coordinator.cache-max-size", config.cacheMaxSize().asLongValue());
+        this.neuronsPerTask = (int) positive("optin.coordinator.neurons-per-task", config.neuronsPerTask());
+        this.samplesPerTask = (int) positive("optin.coordinator.samples-per-task", config.samplesPerTask());
+        this.jobThreads = (int) positive("optin.coordinator.job-threads", config.jobThreads());
+        this.outputPrefix = outputPrefix(config.outputPrefix());
+        this.progressInterval = nonNegative("optin.coordinator.progress-interval", config.progressInterval());
+        this.publishTimeout = nonNegative("optin.coordinator.publish-timeout", config.publishTimeout());
+        if (publishTimeout.isZero()) {
+            throw new IllegalArgumentException("optin.coordinator.publish-timeout must be > 0, was 0");
+        }
+        this.newBudgetCheckpoints = config.newBudgetCheckpoints();
+        this.recoveryTimeout = nonNegative("optin.coordinator.recovery-timeout", config.recoveryTimeout());
+    }
+
+    /** The default output prefix as an S3 URI; a request's own prefix is checked the same way by the intake. */
+    public static S3Uri outputPrefix(String value) {
+        try {
+            S3Uri uri = S3Uri.parse(value);
+            if (uri.key().isEmpty()) {
+                throw new IllegalArgumentException("it names a bucket root; give a prefix such as s3://"
+                        + uri.bucket() + "/pruned");
+            }
+            return uri;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("optin.coordinator.output-prefix must be s3://bucket/prefix, was '"
+                    + value + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** Who this coordinator is in dead letters. */
+    public String instanceId() {
+        return instanceId;
+    }
+
+    public Path workDir() {
+        return workDir;
+    }
+
+    public long cacheMaxBytes() {
+        return cacheMaxBytes;
+    }
+
+    public int neuronsPerTask() {
+        return neuronsPerTask;
+    }
+
+    public int samplesPerTask() {
+        return samplesPerTask;
+    }
+
+    public S3Uri outputPrefix() {
+        return outputPrefix;
+    }
+
+    public Duration progressInterval() {
+        return progressInterval;
+    }
+
+    public Duration publishTimeout() {
+        return publishTimeout;
+    }
+
+    public int jobThreads() {
+        return jobThreads;
+    }
+
+    public boolean newBudgetCheckpoints() {
+        return newBudgetCheckpoints;
+    }
+
+    public Duration recoveryTimeout() {
+        return recoveryTimeout;
+    }
+
+    private static long positive(String key, long value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(key + " must be > 0, was " + value);
+        }
+        return value;
+    }
+
+    private static Duration nonNegative(String key, Duration value) {
+        if (value.isNegative()) {
+            throw new IllegalArgumentException(key + " must not be negative, was " + value);
+        }
+        return value;
+    }
+
+    private static String hostName() {
+        String fromEnv = Optional.ofNullable(System.getenv("HOSTNAME")).map(String::trim).orElse("");
+        if (!fromEnv.isEmpty()) {
+            return fromEnv;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "coordinator-" + UUID.randomUUID();
+        }
+    }
+}

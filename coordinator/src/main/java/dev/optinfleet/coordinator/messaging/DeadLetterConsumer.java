@@ -1,0 +1,73 @@
+package dev.optinfleet.coordinator.messaging;
+
+import dev.optinfleet.coordinator.jobs.Job;
+import dev.optinfleet.coordinator.jobs.JobRegistry;
+import dev.optinfleet.coordinator.jobs.JobUpdates;
+import dev.optinfleet.coordinator.recovery.JobRecovery;
+import dev.optinfleet.schemas.Json;
+import dev.optinfleet.schemas.deadletter.DeadLetter;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Consumes channel {@value #CHANNEL} (topic {@code optin.dead-letters}): a dead letter naming an unfinished job
+ * fails that job with the dead letter's reason, since one of its tasks will never be scored. Other jobs carry on.
+ * Dead letters of unknown or finished jobs, and unreadable ones, are logged and skipped (never dead-lettered again).
+ */
+@ApplicationScoped
+public class DeadLetterConsumer {
+    public static final String CHANNEL = "dead-letters";
+    private static final Logger LOG = Logger.getLogger(DeadLetterConsumer.class);
+
+    private final JobRegistry registry;
+    private final JobUpdates updates;
+    private final JobRecovery recovery;
+
+    public DeadLetterConsumer(JobRegistry registry, JobUpdates updates, JobRecovery recovery) {
+        this.registry = registry;
+        this.updates = updates;
+        this.recovery = recovery;
+    }
+
+    @Incoming(CHANNEL)
+    @Blocking
+    public CompletionStage<Void> consume(Message<String> message) {
+        recovery.awaitRecovered();
+        if (message.getPayload() == null) {
+            return message.ack();
+        }
+        DeadLetter letter;
+        try {
+            letter = Json.read(message.getPayload(), DeadLetter.class);
+        } catch (RuntimeException e) {
+            LOG.warnf("skipping unreadable dead letter %s: %s", DeadLetterPublisher.describe(message),
+                    e.getMessage());
+            return message.ack();
+        }
+        Job job = letter.jobId() == null ? null : registry.get(letter.jobId());
+        if (job == null || job.state().isFinal()) {
+            LOG.debugf("dead letter of %s job %s: %s", job == null ? "unknown" : "finished", letter.jobId(),
+                    letter.reason());
+            return message.ack();
+        }
+        try {
+            updates.fail(job, reason(letter));
+        } catch (PublishFailedException e) {
+            return message.nack(e);
+        }
+        return message.ack();
+    }
+
+    /** The job's error: which message of it failed where, then the dead letter's own reason verbatim. */
+    static String reason(DeadLetter letter) {
+        String what = letter.taskId() != null ? "task " + letter.taskId()
+                : "a message on " + letter.sourceTopic();
+        String who = letter.processor() != null ? " by " + letter.processor() : "";
+        return what + " was dead-lettered" + who + ": " + letter.reason();
+    }
+}

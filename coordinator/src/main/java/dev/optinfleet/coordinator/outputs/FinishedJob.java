@@ -1,0 +1,21 @@
+package dev.optinfleet.coordinator.outputs;
+
+import dev.optinfleet.core.checkpoint.Checkpoint;
+import dev.optinfleet.core.flops.FlopModel;
+import dev.optinfleet.schemas.job.JobRequest;
+import dev.optinfleet.schemas.scores.ScoresDocument;
+
+/**
+ * What a {@link JobCompletionHook} gets: a job whose scores and budgets are written and uploaded, just before it is
+ * published as done. Valid only during the hook call (the checkpoint and the local files go away after it).
+ *
+ * @param jobId   the job
+ * @param request its completed request (name, budgets, evaluation_uri, ...)
+ * @param dense   the dense checkpoint, named after the job
+ * @param scores  the merged scores (also at {@code outputs.prefix()/scores.json})
+ * @param flops   the FLOP model the budgets were solved with
+ * @param outputs the files written, locally and in storage, with per-budget masks and results
+ */
+public record FinishedJob(String jobId, JobRequest request, Checkpoint dense, ScoresDocument scores, FlopModel flops,
+                          WrittenOutputs outputs) {
+}

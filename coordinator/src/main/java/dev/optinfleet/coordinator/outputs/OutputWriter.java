@@ -1,0 +1,134 @@
+package dev.optinfleet.coordinator.outputs;
+
+import dev.optinfleet.coordinator.config.CoordinatorSettings;
+import dev.optinfleet.coordinator.storage.StorageRetry;
+import dev.optinfleet.core.budget.MaskDocuments;
+import dev.optinfleet.core.budget.SolvedMask;
+import dev.optinfleet.core.checkpoint.Checkpoint;
+import dev.optinfleet.core.flops.FlopModel;
+import dev.optinfleet.core.flops.FlopReport;
+import dev.optinfleet.core.pipeline.BudgetOutput;
+import dev.optinfleet.core.pipeline.JobOutputs;
+import dev.optinfleet.schemas.job.JobRequest;
+import dev.optinfleet.schemas.mask.MaskDocument;
+import dev.optinfleet.schemas.mask.MaskJson;
+import dev.optinfleet.schemas.scores.ScoresDocument;
+import dev.optinfleet.schemas.status.BudgetResult;
+import dev.optinfleet.storage.ObjectStore;
+import dev.optinfleet.storage.S3Uri;
+import jakarta.inject.Singleton;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * Writes a job's outputs with core's {@link JobOutputs} (exactly what the local pruner writes) into a local
+ * directory under the work dir, then uploads every file under the job's prefix ({@link OutputLocation}). Writing
+ * again is idempotent: the same scores give the same files at the same keys.
+ */
+@Singleton
+public class OutputWriter {
+    static final String OUTPUTS_DIR = "outputs";
+
+    private final ObjectStore store;
+    private final Path outputsRoot;
+
+    public OutputWriter(ObjectStore store, CoordinatorSettings settings) {
+        this.store = store;
+        this.outputsRoot = settings.workDir().resolve(OUTPUTS_DIR);
+    }
+
+    /**
+     * Writes scores.json (when {@code withScores}) and, per budget, mask.json and the pruned checkpoint
+     * (config.json, model.safetensors, tokenizer.json); uploads them. Close the result to delete the local copies.
+     */
+    public WrittenOutputs write(String jobId, JobRequest request, Checkpoint dense, Path tokenizer,
+                                ScoresDocument scores, FlopModel flops, List<Double> budgets, boolean withScores) {
+        Path dir = localDir(jobId);
+        try {
+            if (withScores) {
+                JobOutputs.writeScores(scores, dir);
+            }
+            List<BudgetOutput> outputs = JobOutputs.writeBudgets(dir, dense, tokenizer, scores, flops, budgets);
+            upload(jobId, request, dir);
+            List<BudgetResult> results = new ArrayList<>();
+            for (BudgetOutput o : outputs) {
+                results.add(result(jobId, request, o.budget(), o.report(), true));
+            }
+            return new WrittenOutputs(OutputLocation.jobPrefix(request, jobId), dir, outputs, results);
+        } catch (RuntimeException e) {
+            WrittenOutputs.deleteTree(dir);
+            throw e;
+        }
+    }
+
+    /** Solves one budget and writes only its mask.json (no pruned checkpoint); uploads it. */
+    public WrittenOutputs writeMaskOnly(String jobId, JobRequest request, Checkpoint dense, ScoresDocument scores,
+                                        FlopModel flops, double budget) {
+        Path dir = localDir(jobId);
+        try {
+            SolvedMask solved = JobOutputs.solve(scores, flops, budget);
+            FlopReport report = flops.report(solved.mask());
+            MaskDocument doc = MaskDocuments.of(dense.name(), scores.weightsSha256(), solved, report,
+                    String.valueOf(scores.settings().get("scorer")), scores.settings());
+            Path budgetDir = dir.resolve(JobOutputs.budgetDirName(budget));
+            Files.createDirectories(budgetDir);
+            Files.writeString(budgetDir.resolve(JobOutputs.MASK_FILE), MaskJson.write(doc), StandardCharsets.UTF_8);
+            upload(jobId, request, dir);
+            BudgetOutput output = new BudgetOutput(budget, budgetDir, solved, report, doc);
+            return new WrittenOutputs(OutputLocation.jobPrefix(request, jobId), dir, List.of(output),
+                    List.of(result(jobId, request, budget, report, false)));
+        } catch (IOException e) {
+            WrittenOutputs.deleteTree(dir);
+            throw new UncheckedIOException("cannot write the mask of budget " + budget + " of job " + jobId, e);
+        } catch (RuntimeException e) {
+            WrittenOutputs.deleteTree(dir);
+            throw e;
+        }
+    }
+
+    private Path localDir(String jobId) {
+        return outputsRoot.resolve(jobId + "-" + UUID.randomUUID());
+    }
+
+    private static BudgetResult result(String jobId, JobRequest request, double budget, FlopReport report,
+                                       boolean withCheckpoint) {
+        return new BudgetResult(budget, report.keptFraction(), OutputLocation.mask(request, jobId, budget).toString(),
+                withCheckpoint ? OutputLocation.checkpointConfig(request, jobId, budget).toString() : null,
+                report.keptHeads(), report.keptNeurons(), report.prunableBefore(), report.prunableAfter(), null);
+    }
+
+    /** Uploads every file under {@code dir} to the same relative key under the job's prefix; masks last. */
+    private void upload(String jobId, JobRequest request, Path dir) {
+        S3Uri prefix = OutputLocation.jobPrefix(request, jobId);
+        StorageRetry.call("create bucket " + prefix.bucket(), () -> {
+            store.ensureBucket(prefix.bucket());
+            return null;
+        });
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            files = walk.filter(Files::isRegularFile)
+                    // mask.json last: a reader who finds a budget's mask finds its checkpoint complete beside it.
+                    .sorted((a, b) -> Boolean.compare(isMask(a), isMask(b)))
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the outputs in " + dir, e);
+        }
+        for (Path file : files) {
+            String relative = dir.relativize(file).toString().replace(java.io.File.separatorChar, '/');
+            S3Uri target = prefix.resolve(relative);
+            StorageRetry.call("upload " + target, () -> store.putFile(target, file));
+        }
+    }
+
+    private static boolean isMask(Path file) {
+        return file.getFileName().toString().equals(JobOutputs.MASK_FILE);
+    }
+}

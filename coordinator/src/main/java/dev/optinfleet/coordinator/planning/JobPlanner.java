@@ -1,0 +1,86 @@
+package dev.optinfleet.coordinator.planning;
+
+import dev.optinfleet.coordinator.jobs.Job;
+import dev.optinfleet.coordinator.jobs.JobExecutor;
+import dev.optinfleet.coordinator.jobs.JobMetrics;
+import dev.optinfleet.coordinator.jobs.JobScored;
+import dev.optinfleet.coordinator.jobs.JobUpdates;
+import dev.optinfleet.coordinator.messaging.TaskPublisher;
+import dev.optinfleet.schemas.status.JobState;
+import dev.optinfleet.storage.StorageUnavailableException;
+import jakarta.enterprise.event.Event;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+import java.util.List;
+
+/**
+ * Plans a job on a job thread: reads its inputs ({@link InputPreparer}), splits it ({@link TaskPlanner}), installs
+ * the plan (merging any results that were waiting for it), publishes every task whose result is not stored and waits
+ * for Kafka's acknowledgements, then publishes SCORING with the totals.
+ *
+ * <p>The same step resumes a job after a restart: an accepted job publishes only its tasks without a stored result
+ * (a completed task is never scored again); a scoring job publishes nothing (its tasks are still on the task topic)
+ * and simply merges on; a solving job, or any job found complete, goes straight to the finisher.
+ */
+@Singleton
+public class JobPlanner {
+    private static final Logger LOG = Logger.getLogger(JobPlanner.class);
+
+    private final InputPreparer preparer;
+    private final TaskPublisher tasks;
+    private final JobUpdates updates;
+    private final JobExecutor executor;
+    private final JobMetrics metrics;
+    private final Event<JobScored> scored;
+
+    public JobPlanner(InputPreparer preparer, TaskPublisher tasks, JobUpdates updates, JobExecutor executor,
+                      JobMetrics metrics, Event<JobScored> scored) {
+        this.preparer = preparer;
+        this.tasks = tasks;
+        this.updates = updates;
+        this.executor = executor;
+        this.metrics = metrics;
+        this.scored = scored;
+    }
+
+    /** Plans (or resumes) the job later on a job thread; returns at once. */
+    public void start(Job job) {
+        executor.submit("planning job " + job.id(), () -> plan(job));
+    }
+
+    private void plan(Job job) {
+        long started = System.nanoTime();
+        JobState resumedFrom = job.state();
+        try {
+            JobInputs inputs = preparer.prepare(job.id(), job.request());
+            JobPlan plan = TaskPlanner.plan(job.id(), job.request(), inputs);
+            List<String> unknown = job.planned(inputs, plan);
+            if (!unknown.isEmpty()) {
+                LOG.warnf("job %s: ignored stored results of tasks not in its plan: %s", job.id(), unknown);
+            }
+            if (job.isScored()) {
+                scored.fire(new JobScored(job));
+                return;
+            }
+            if (resumedFrom != JobState.SCORING) {
+                List<PlannedTask> missing = job.missingTasks();
+                tasks.publish(missing.stream().map(PlannedTask::message).toList());
+                metrics.tasksPublished(missing.size());
+                LOG.infof("job %s: published %d of %d tasks (%d units) in %d ms", job.id(), missing.size(),
+                        plan.size(), plan.totalUnits(), (System.nanoTime() - started) / 1_000_000);
+            } else {
+                LOG.infof("job %s resumed while scoring: %d of %d tasks already scored", job.id(),
+                        plan.size() - job.missingTasks().size(), plan.size());
+            }
+            updates.moveTo(job, JobState.SCORING);
+            // Every result may have arrived while the tasks were being published.
+            scored.fire(new JobScored(job));
+        } catch (StorageUnavailableException e) {
+            updates.fail(job, "object storage was unavailable while planning (after retries): " + e.getMessage());
+        } catch (RuntimeException | OutOfMemoryError e) {
+            String message = e.getMessage() == null || e.getMessage().isBlank() ? e.toString() : e.getMessage();
+            updates.fail(job, "planning failed: " + message);
+        }
+    }
+}
