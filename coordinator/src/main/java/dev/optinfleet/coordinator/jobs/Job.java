@@ -218,6 +218,10 @@ public final class Job {
         return true;
     }
 
+    synchronized boolean isSolvingScheduled() {
+        return solvingScheduled;
+    }
+
     synchronized void setState(JobState newState, long now) {
         this.state = newState;
         this.updatedAt = now;

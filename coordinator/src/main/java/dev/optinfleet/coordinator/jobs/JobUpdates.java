@@ -47,18 +47,16 @@ public class JobUpdates {
     }
 
     /**
-     * Moves an unfinished job to {@code state} and publishes it.
-     *
-     * @return false when the job had finished meanwhile (nothing changed)
+     * Publishes that the job is scoring, with its totals, once its tasks are out (or, for a resumed job, its
+     * recounted progress). Leaves a job alone that finished or went to the solver meanwhile.
      */
-    public boolean moveTo(Job job, JobState state) {
+    public void scoring(Job job) {
         synchronized (job) {
-            if (job.state().isFinal()) {
-                return false;
+            if (job.state().isFinal() || job.isSolvingScheduled()) {
+                return;
             }
-            job.setState(state, System.currentTimeMillis());
+            job.setState(JobState.SCORING, System.currentTimeMillis());
             publish(job);
-            return true;
         }
     }
 

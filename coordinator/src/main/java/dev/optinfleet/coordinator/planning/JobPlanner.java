@@ -73,7 +73,7 @@ public class JobPlanner {
                 LOG.infof("job %s resumed while scoring: %d of %d tasks already scored", job.id(),
                         plan.size() - job.missingTasks().size(), plan.size());
             }
-            updates.moveTo(job, JobState.SCORING);
+            updates.scoring(job);
             // Every result may have arrived while the tasks were being published.
             scored.fire(new JobScored(job));
         } catch (StorageUnavailableException e) {
