@@ -5,6 +5,7 @@ import dev.optinfleet.coordinator.jobs.JobRegistry;
 import dev.optinfleet.coordinator.jobs.JobUpdates;
 import dev.optinfleet.coordinator.recovery.JobRecovery;
 import dev.optinfleet.schemas.Json;
+import dev.optinfleet.schemas.Topics;
 import dev.optinfleet.schemas.deadletter.DeadLetter;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,8 +17,13 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * Consumes channel {@value #CHANNEL} (topic {@code optin.dead-letters}): a dead letter naming an unfinished job
- * fails that job with the dead letter's reason, since one of its tasks will never be scored. Other jobs carry on.
- * Dead letters of unknown or finished jobs, and unreadable ones, are logged and skipped (never dead-lettered again).
+ * fails that job with the dead letter's reason, since one of its tasks will never be scored (a worker gave up on
+ * it). Other jobs carry on. Dead letters of unknown or finished jobs, and unreadable ones, are logged and skipped
+ * (never dead-lettered again).
+ *
+ * <p>Dead letters of the coordinator's own inputs (a malformed result on {@code optin.task-scores}, an invalid
+ * request on {@code optin.job-requests}) do not fail a job: the bad record was skipped, and a valid result of the
+ * same task may still arrive (a redelivered task), so the job waits for it.
  */
 @ApplicationScoped
 public class DeadLetterConsumer {
@@ -47,6 +53,9 @@ public class DeadLetterConsumer {
         } catch (RuntimeException e) {
             LOG.warnf("skipping unreadable dead letter %s: %s", DeadLetterPublisher.describe(message),
                     e.getMessage());
+            return message.ack();
+        }
+        if (Topics.TASK_SCORES.equals(letter.sourceTopic()) || Topics.JOB_REQUESTS.equals(letter.sourceTopic())) {
             return message.ack();
         }
         Job job = letter.jobId() == null ? null : registry.get(letter.jobId());
