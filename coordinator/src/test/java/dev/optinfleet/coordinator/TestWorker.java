@@ -93,6 +93,16 @@ final class TestWorker implements AutoCloseable {
         return List.copyOf(seen);
     }
 
+    /** Every task record published before this call: reads the task topic up to its current end offsets. */
+    List<ConsumerRecord<String, String>> taskRecordsToEnd() {
+        Map<TopicPartition, Long> end = tasks.endOffsets(tasks.assignment());
+        await().atMost(TIMEOUT).until(() -> {
+            taskRecords();
+            return end.entrySet().stream().allMatch(e -> tasks.position(e.getKey()) >= e.getValue());
+        });
+        return List.copyOf(seen);
+    }
+
     /** The tasks of the job published so far, in publication order per partition (polls once). */
     List<ScoringTaskMessage> tasksOf(String jobId) {
         return taskRecords().stream().map(r -> Json.read(r.value(), ScoringTaskMessage.class))
