@@ -55,6 +55,9 @@ public class JobPlanner {
         try {
             JobInputs inputs = preparer.prepare(job.id(), job.request());
             JobPlan plan = TaskPlanner.plan(job.id(), job.request(), inputs);
+            if (job.state().isFinal()) {
+                return; // failed meanwhile (a dead letter of a resumed job): publish nothing for it
+            }
             List<String> unknown = job.planned(inputs, plan);
             if (!unknown.isEmpty()) {
                 LOG.warnf("job %s: ignored stored results of tasks not in its plan: %s", job.id(), unknown);
