@@ -32,7 +32,6 @@ import java.util.List;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -54,6 +53,9 @@ class CoordFisherJobTest {
 
     @Inject
     ObjectStore store;
+
+    @Inject
+    RecordingCompletionHook hook;
 
     private TestWorker worker;
     private Api api;
@@ -104,6 +106,16 @@ class CoordFisherJobTest {
         String prefix = CoordFleetResources.OUTPUT_PREFIX + "/minilm/" + jobId + "/";
         assertEquals(prefix + "scores.json", done.path("scores_uri").asText());
         assertEquals(BUDGETS.size(), done.path("results").size(), done.toString());
+
+        // The seam for the report writer and the registry saw the finished job with its local outputs and stats.
+        RecordingCompletionHook.Call call = hook.call(jobId);
+        assertNotNull(call, "completion hooks run before the job is done");
+        assertTrue(call.localScoresReadable() && call.localMasksReadable(), "local outputs readable in the hook");
+        assertEquals(2, call.job().stats().tasks());
+        assertEquals(List.of("test-worker"), call.job().stats().workers().stream()
+                .map(w -> w.workerId()).toList());
+        assertEquals(2, call.job().stats().workers().get(0).tasks(), "duplicates are not counted twice");
+        assertEquals(BUDGETS.size(), call.job().outputs().results().size());
 
         Path expected = Files.createTempDirectory("local-pruner");
         Checkpoint dense = CheckpointLoader.load(CoordFleetResources.localModel()).named("minilm");

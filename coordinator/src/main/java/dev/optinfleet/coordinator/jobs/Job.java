@@ -51,6 +51,8 @@ public final class Job {
     private JobPlan plan;
     private TermTable table;
     private final Map<String, TaskScores> pending = new LinkedHashMap<>();
+    private final Map<String, ScoringStats.Worker> workers = new LinkedHashMap<>();
+    private long scoredAt;
     private boolean solvingScheduled;
     private long lastPublishedNanos;
 
@@ -179,6 +181,7 @@ public final class Job {
         this.unitsTotal = jobPlan.totalUnits();
         this.tasksDone = 0;
         this.unitsScored = 0;
+        this.workers.clear();
         List<String> unknown = new ArrayList<>();
         for (TaskScores s : pending.values()) {
             try {
@@ -191,6 +194,13 @@ public final class Job {
         }
         pending.clear();
         return unknown;
+    }
+
+    /** Who scored the job so far and how fast. */
+    public synchronized ScoringStats scoringStats() {
+        long end = scoredAt > 0 ? scoredAt : System.currentTimeMillis();
+        return new ScoringStats(Math.max(0, end - submittedAt), tasksDone, unitsScored,
+                List.copyOf(workers.values()));
     }
 
     /** Planned tasks whose scores have not arrived, in plan order. */
@@ -283,6 +293,12 @@ public final class Job {
         }
         tasksDone++;
         unitsScored += task.units();
+        workers.merge(scores.workerId(), new ScoringStats.Worker(scores.workerId(), 1, task.units(),
+                scores.elapsedMs()), (a, b) -> new ScoringStats.Worker(a.workerId(), a.tasks() + 1,
+                a.units() + b.units(), a.elapsedMs() + b.elapsedMs()));
+        if (tasksDone == tasksTotal) {
+            scoredAt = System.currentTimeMillis();
+        }
         return Merge.MERGED;
     }
 

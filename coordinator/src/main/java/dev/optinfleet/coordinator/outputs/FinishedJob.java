@@ -1,5 +1,6 @@
 package dev.optinfleet.coordinator.outputs;
 
+import dev.optinfleet.coordinator.jobs.ScoringStats;
 import dev.optinfleet.core.checkpoint.Checkpoint;
 import dev.optinfleet.core.flops.FlopModel;
 import dev.optinfleet.schemas.job.JobRequest;
@@ -15,7 +16,8 @@ import dev.optinfleet.schemas.scores.ScoresDocument;
  * @param scores  the merged scores (also at {@code outputs.prefix()/scores.json})
  * @param flops   the FLOP model the budgets were solved with
  * @param outputs the files written, locally and in storage, with per-budget masks and results
+ * @param stats   who scored it and how fast (a report's timings)
  */
 public record FinishedJob(String jobId, JobRequest request, Checkpoint dense, ScoresDocument scores, FlopModel flops,
-                          WrittenOutputs outputs) {
+                          WrittenOutputs outputs, ScoringStats stats) {
 }

@@ -4,6 +4,7 @@ import dev.optinfleet.coordinator.jobs.Job;
 import dev.optinfleet.coordinator.jobs.JobExecutor;
 import dev.optinfleet.coordinator.jobs.JobScored;
 import dev.optinfleet.coordinator.jobs.JobUpdates;
+import dev.optinfleet.coordinator.jobs.ScoringStats;
 import dev.optinfleet.coordinator.planning.InputPreparer;
 import dev.optinfleet.coordinator.planning.JobInputs;
 import dev.optinfleet.coordinator.planning.ScoringSpecs;
@@ -67,16 +68,18 @@ public class JobFinisher {
             preparer.withCheckpoint(job.id(), request, (dense, tokenizer) -> {
                 FlopModel flops = FlopModel.fromLengths(dense.config(), inputs.sampleLengths(), dense.hasPooler());
                 ScoresDocument scores;
+                ScoringStats stats;
                 synchronized (job) {
                     if (job.table() == null) {
                         return null; // failed meanwhile
                     }
                     scores = JobOutputs.scores(dense, ScoringSpecs.toSettings(request.scoring()), job.table(),
                             inputs.sampleLengths(), flops);
+                    stats = job.scoringStats();
                 }
                 try (WrittenOutputs written = writer.write(job.id(), request, dense, tokenizer, scores, flops,
                         request.budgets(), true)) {
-                    String reportUri = runHooks(new FinishedJob(job.id(), request, dense, scores, flops, written));
+                    String reportUri = runHooks(new FinishedJob(job.id(), request, dense, scores, flops, written, stats));
                     updates.done(job, scores.outputWeight(), written.results(),
                             OutputLocation.scores(request, job.id()).toString(), reportUri);
                 }
