@@ -7,6 +7,7 @@ import dev.optinfleet.core.checkpoint.CheckpointLoader;
 import dev.optinfleet.core.flops.FlopModel;
 import dev.optinfleet.core.pipeline.JobOutputs;
 import dev.optinfleet.schemas.Json;
+import dev.optinfleet.schemas.job.JobRequest;
 import dev.optinfleet.schemas.job.ScoringSpec;
 import dev.optinfleet.schemas.mask.MaskDocument;
 import dev.optinfleet.schemas.mask.MaskJson;
@@ -84,6 +85,19 @@ class CoordApiTest {
                 "calibration_uris[0]");
         assertTrue(body.contains(missingShard), body);
         assertBadRequest(valid.replace("model.onnx", "weights.bin"), "model_uri");
+    }
+
+    @Test
+    void aCorruptModelFailsTheJobNamingTheObject() {
+        S3Uri corrupt = S3Uri.of(CoordFleetResources.BUCKET, "models/corrupt/model.onnx");
+        store.putBytes(corrupt, "this is not a protobuf".getBytes(StandardCharsets.UTF_8));
+        JobRequest r = Api.request("corrupt", List.of(0.5), null, 4);
+        String id = api.submit(new JobRequest(r.schemaVersion(), r.name(), corrupt.toString(),
+                CoordFleetResources.TOKENIZER.toString(), r.calibrationUris(), r.budgets(), null, null, 4, null, null,
+                null));
+        JsonNode failed = api.awaitState(id, "failed");
+        assertTrue(failed.path("error").asText().contains(corrupt.toString()), failed.toString());
+        assertEquals(0, worker.tasksOf(id).size(), "nothing published for a job that cannot be planned");
     }
 
     @Test

@@ -17,6 +17,11 @@ public class JobRegistry {
         return jobs.putIfAbsent(job.id(), job) == null;
     }
 
+    /** Forgets a job that could not be accepted after all (its first status was not acknowledged). */
+    public void remove(Job job) {
+        jobs.remove(job.id(), job);
+    }
+
     /** The job, or null. */
     public Job get(String id) {
         return jobs.get(id);

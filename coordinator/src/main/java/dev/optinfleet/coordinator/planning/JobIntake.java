@@ -71,7 +71,13 @@ public class JobIntake {
         if (!registry.add(job)) {
             return registry.get(jobId);
         }
-        updates.accepted(job);
+        try {
+            updates.accepted(job);
+        } catch (RuntimeException e) {
+            // Not durable, so not accepted: forget it, so that the client's (or the topic's) retry starts afresh.
+            registry.remove(job);
+            throw e;
+        }
         planner.start(job);
         return job;
     }
