@@ -14,9 +14,11 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -71,8 +73,10 @@ public class UploadsResource {
     @APIResponse(responseCode = "400", description = "Invalid bucket or key, or a body shorter than Content-Length",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Response upload(@PathParam("bucket") String bucket, @PathParam("key") String key,
-                           @HeaderParam(HttpHeaders.CONTENT_LENGTH) Long contentLength, InputStream body) {
-        S3Uri target = target(bucket, key);
+                           @HeaderParam(HttpHeaders.CONTENT_LENGTH) Long contentLength, @Context UriInfo uri,
+                           InputStream body) {
+        // The router drops a trailing '/', which would turn a folder into an object: look at the path as sent.
+        S3Uri target = target(bucket, uri.getPath().endsWith("/") ? key + "/" : key);
         java.nio.file.Path file = receive(target, body, contentLength);
         try {
             StorageRetry.call("create bucket " + bucket, () -> {
