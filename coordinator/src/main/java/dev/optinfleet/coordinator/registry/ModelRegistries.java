@@ -11,6 +11,7 @@ import dev.optinfleet.registry.mlflow.MlflowSettings;
 import dev.optinfleet.registry.mlflow.RetryPolicy;
 import dev.optinfleet.storage.ObjectStore;
 import dev.optinfleet.storage.S3Uri;
+import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -30,6 +31,7 @@ import java.util.Optional;
  * <p>Thread-safe: opening is serialised; the registries serialise their own calls.
  */
 @Singleton
+@Startup
 public class ModelRegistries {
     private static final Logger LOG = Logger.getLogger(ModelRegistries.class);
 
