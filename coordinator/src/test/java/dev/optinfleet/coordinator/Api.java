@@ -39,6 +39,24 @@ final class Api {
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    /** PUT of a file's bytes. */
+    HttpResponse<String> put(String path, java.nio.file.Path file) {
+        try {
+            return send(HttpRequest.newBuilder(URI.create(base + path))
+                    .header("Content-Type", "application/octet-stream")
+                    .PUT(HttpRequest.BodyPublishers.ofFile(file)));
+        } catch (java.io.FileNotFoundException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** PUT of bytes. */
+    HttpResponse<String> put(String path, byte[] body) {
+        return send(HttpRequest.newBuilder(URI.create(base + path))
+                .header("Content-Type", "application/octet-stream")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
+    }
+
     static JsonNode json(HttpResponse<String> response) {
         try {
             return Json.mapper().readTree(response.body());

@@ -30,6 +30,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The REST contract: 400 naming the field for bad input, 404 for unknown jobs and budgets, new budgets. */
@@ -126,6 +127,8 @@ class CoordApiTest {
             assertTrue(Api.json(r).path("error").asText().contains("budg"), r.body());
         }
 
+        String reportUri = done.path("report_uri").asText();
+        assertFalse(text(S3Uri.parse(reportUri)).contains("<th>budget 0.45</th>"));
         int tasksBefore = worker.taskRecords().size();
         HttpResponse<String> answer = api.post("/jobs/" + id + "/budgets", "{\"budget\": 0.45}");
         assertEquals(200, answer.statusCode(), answer.body());
@@ -150,6 +153,14 @@ class CoordApiTest {
         JsonNode after = api.status(id);
         assertEquals(2, after.path("results").size(), after.toString());
         assertEquals(prefix + "budget-0.45/mask.json", after.path("results").get(1).path("mask_uri").asText());
+
+        // The report is drawn again with the new budget, and its pruned checkpoint registered.
+        assertTrue(text(S3Uri.parse(reportUri)).contains("<th>budget 0.45</th>"), "report.html has budget 0.45");
+        assertEquals(reportUri, after.path("report_uri").asText());
+        JsonNode versions = Api.json(api.get("/models/minilm-api"));
+        assertEquals(List.of(0.5, 0.45), java.util.stream.StreamSupport.stream(versions.spliterator(), false)
+                .filter(v -> v.path("job_id").asText().equals(id)).map(v -> v.path("budget").asDouble()).toList(),
+                versions.toString());
 
         // Asking again answers the stored mask.
         assertEquals(answer.body(), api.post("/jobs/" + id + "/budgets", "{\"budget\": 0.45}").body());

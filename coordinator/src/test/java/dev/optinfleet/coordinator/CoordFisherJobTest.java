@@ -8,6 +8,7 @@ import dev.optinfleet.core.pipeline.LocalPruner;
 import dev.optinfleet.core.pipeline.ScoringProgress;
 import dev.optinfleet.core.scoring.ScorerKind;
 import dev.optinfleet.core.scoring.ScoringSettings;
+import dev.optinfleet.report.ReportCharts;
 import dev.optinfleet.schemas.job.JobRequest;
 import dev.optinfleet.schemas.task.ScoringTaskMessage;
 import dev.optinfleet.schemas.task.TaskScores;
@@ -100,7 +101,14 @@ class CoordFisherJobTest {
         JsonNode done = api.awaitState(jobId, "done");
         assertEquals(2, done.path("tasks_done").asInt(), done.toString());
         assertEquals(done.path("units_total").asLong(), done.path("units_scored").asLong());
-        assertTrue(done.path("report_uri").isNull(), "no report writer installed: " + done);
+        assertEquals(CoordFleetResources.OUTPUT_PREFIX + "/minilm/" + jobId + "/report.html",
+                done.path("report_uri").asText(), "the report next to scores.json: " + done);
+        String report = text(S3Uri.parse(done.path("report_uri").asText()));
+        for (String chart : List.of(ReportCharts.KEPT_HEADS, ReportCharts.KEPT_NEURONS, ReportCharts.HEAD_IMPORTANCE,
+                ReportCharts.SOLUTION_PATH)) {
+            assertTrue(report.contains("<img id=\"" + chart + "\""), "report.html draws " + chart);
+        }
+        assertTrue(report.contains("test-worker"), "the report's timings name the worker");
         assertTrue(done.path("error").isNull(), done.toString());
         assertEquals(0.0, done.path("eta_seconds").asDouble());
         String prefix = CoordFleetResources.OUTPUT_PREFIX + "/minilm/" + jobId + "/";

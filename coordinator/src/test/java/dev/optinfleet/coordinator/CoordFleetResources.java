@@ -31,6 +31,16 @@ public class CoordFleetResources implements QuarkusTestResourceLifecycleManager 
     public static final S3Uri TOKENIZER = S3Uri.of(BUCKET, "models/minilm/1/tokenizer.json");
     public static final S3Uri SHARD = S3Uri.of(BUCKET, "calibration/test/shard-00000.jsonl");
     public static final String OUTPUT_PREFIX = "s3://" + BUCKET + "/pruned";
+    /** The bucket the checkpoint policy watches, and where the event tests upload MiniLM. */
+    public static final String MODELS_BUCKET = "models";
+    public static final S3Uri EVENT_MODEL = S3Uri.of(MODELS_BUCKET, "minilm/1/model.onnx");
+    public static final S3Uri EVENT_TOKENIZER = S3Uri.of(MODELS_BUCKET, "minilm/1/tokenizer.json");
+    /** Budgets of the jobs the policy starts. */
+    public static final double EVENT_BUDGET = 0.5;
+    /** Uploads under models/minilm/ start a fisher job (tasks of 4 samples) on the test shard. */
+    static final String POLICY = "{\"rules\": [{\"name\": \"minilm\", \"bucket\": \"" + MODELS_BUCKET + "\","
+            + " \"keys\": \"minilm/**\", \"budgets\": [" + EVENT_BUDGET + "], \"calibration_uris\": [\"" + SHARD
+            + "\"], \"samples_per_task\": 4}]}";
     /** Where the tests find the same files, to compute the expected outputs in this JVM. */
     public static final Path LOCAL_MODELS = Path.of("target", "models");
     static final int TASK_PARTITIONS = 2;
@@ -49,6 +59,9 @@ public class CoordFleetResources implements QuarkusTestResourceLifecycleManager 
             kafka.createTopic(Topics.TASK_SCORES, 2, true);
             kafka.createTopic(Topics.JOB_STATUS, 1, true);
             kafka.createTopic(Topics.DEAD_LETTERS, 1, false);
+            kafka.createTopic(Topics.CHECKPOINT_EVENTS, 1, false);
+            kafka.createTopic(Topics.MODEL_REGISTRY, 1, true);
+            kafka.createTopic(Topics.PROCESSED_CHECKPOINTS, 1, true);
             s3 = S3ProxyServer.start(work.resolve("s3"));
             try (ObjectStore store = new ObjectStore(StorageSettings.of(s3.endpoint(), s3.accessKey(),
                     s3.secretKey()))) {
@@ -57,15 +70,17 @@ public class CoordFleetResources implements QuarkusTestResourceLifecycleManager 
                 store.putFile(TOKENIZER, localTokenizer());
                 store.putFile(SHARD, localShard());
             }
-            return Map.of(
-                    "kafka.bootstrap.servers", kafka.bootstrapServers(),
-                    "optin.s3.endpoint", s3.endpoint(),
-                    "optin.s3.access-key", s3.accessKey(),
-                    "optin.s3.secret-key", s3.secretKey(),
-                    "optin.coordinator.id", "test-coordinator",
-                    "optin.coordinator.work-dir", work.resolve("coordinator").toString(),
-                    "optin.coordinator.output-prefix", OUTPUT_PREFIX,
-                    "optin.coordinator.progress-interval", "100ms");
+            return Map.ofEntries(
+                    Map.entry("kafka.bootstrap.servers", kafka.bootstrapServers()),
+                    Map.entry("optin.s3.endpoint", s3.endpoint()),
+                    Map.entry("optin.s3.access-key", s3.accessKey()),
+                    Map.entry("optin.s3.secret-key", s3.secretKey()),
+                    Map.entry("optin.coordinator.id", "test-coordinator"),
+                    Map.entry("optin.coordinator.work-dir", work.resolve("coordinator").toString()),
+                    Map.entry("optin.coordinator.output-prefix", OUTPUT_PREFIX),
+                    Map.entry("optin.coordinator.progress-interval", "100ms"),
+                    Map.entry("optin.events.policy", POLICY),
+                    Map.entry("optin.registry.index-uri", "s3://" + BUCKET + "/registry/index.json"));
         } catch (IOException e) {
             stop();
             throw new UncheckedIOException(e);

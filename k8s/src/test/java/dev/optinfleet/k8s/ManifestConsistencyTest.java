@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import dev.optinfleet.registry.events.CheckpointPolicy;
 import dev.optinfleet.schemas.Topics;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -187,6 +188,37 @@ class ManifestConsistencyTest {
                         + " application.properties)");
             }
         }
+    }
+
+    @Test
+    void theCheckpointPolicyParsesAndIsMountedWhereTheCoordinatorReadsIt() {
+        JsonNode policy = kind("ConfigMap").stream()
+                .filter(c -> c.path("metadata").path("name").asText().equals("optin-checkpoint-policy")).findFirst()
+                .orElseThrow(() -> new AssertionError("no ConfigMap optin-checkpoint-policy"));
+        CheckpointPolicy parsed = CheckpointPolicy.fromJson(policy.path("data").path("policy.json").asText());
+        assertFalse(parsed.rules().isEmpty(), "the example policy has rules");
+        JsonNode pod = deployment("optin-coordinator").path("spec").path("template").path("spec");
+        JsonNode container = pod.path("containers").get(0);
+        String file = null;
+        for (JsonNode e : container.path("env")) {
+            if (e.path("name").asText().equals("OPTIN_EVENTS_POLICY_FILE")) {
+                file = e.path("value").asText();
+            }
+        }
+        assertNotNull(file, "optin-coordinator sets OPTIN_EVENTS_POLICY_FILE");
+        String volume = null;
+        for (JsonNode m : container.path("volumeMounts")) {
+            if (file.equals(m.path("mountPath").asText() + "/policy.json")) {
+                volume = m.path("name").asText();
+            }
+        }
+        assertNotNull(volume, file + " is inside a mounted volume");
+        boolean fromConfigMap = false;
+        for (JsonNode v : pod.path("volumes")) {
+            fromConfigMap |= v.path("name").asText().equals(volume)
+                    && v.path("configMap").path("name").asText().equals("optin-checkpoint-policy");
+        }
+        assertTrue(fromConfigMap, "volume " + volume + " is the ConfigMap optin-checkpoint-policy");
     }
 
     @Test

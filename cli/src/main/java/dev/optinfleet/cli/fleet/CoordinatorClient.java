@@ -5,8 +5,12 @@ import dev.optinfleet.cli.CoordinatorUnreachableException;
 import dev.optinfleet.schemas.Json;
 import dev.optinfleet.schemas.job.JobRequest;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -40,6 +44,38 @@ public final class CoordinatorClient {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"budget\": " + budget + "}")).build(),
                 "budget " + budget + " of job " + jobId);
+    }
+
+    /** Every registered model version, or the versions of one model ({@code name} not null). */
+    public JsonNode models(String name) {
+        String path = name == null ? "/models" : "/models/" + segment(name);
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).GET().build(),
+                name == null ? "registered models" : "model " + name);
+    }
+
+    /**
+     * Uploads a file to {@code s3://bucket/key} through the coordinator, which stores it and publishes its bucket
+     * notification; returns {@code {"uri", "etag", "size"}}.
+     */
+    public JsonNode upload(String bucket, String key, Path file) {
+        StringBuilder path = new StringBuilder("/uploads/").append(segment(bucket));
+        for (String part : key.split("/", -1)) {
+            path.append('/').append(segment(part));
+        }
+        HttpRequest.BodyPublisher body;
+        try {
+            body = HttpRequest.BodyPublishers.ofFile(file);
+        } catch (FileNotFoundException e) {
+            throw new IllegalArgumentException("cannot upload " + file + ": it does not exist", e);
+        }
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .header("Content-Type", "application/octet-stream").PUT(body).build(),
+                "upload of " + file + " to s3://" + bucket + "/" + key);
+    }
+
+    /** One path segment, percent-encoded. */
+    private static String segment(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     private JsonNode send(HttpRequest request, String what) {

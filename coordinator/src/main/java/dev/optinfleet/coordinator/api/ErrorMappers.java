@@ -4,6 +4,7 @@ import dev.optinfleet.coordinator.jobs.JobConflictException;
 import dev.optinfleet.coordinator.jobs.JobNotFoundException;
 import dev.optinfleet.coordinator.messaging.PublishFailedException;
 import dev.optinfleet.coordinator.planning.InvalidRequestException;
+import dev.optinfleet.registry.RegistryException;
 import dev.optinfleet.schemas.MalformedMessageException;
 import dev.optinfleet.storage.StorageUnavailableException;
 import jakarta.ws.rs.core.MediaType;
@@ -33,6 +34,18 @@ public class ErrorMappers {
     @ServerExceptionMapper
     public Response notFound(JobNotFoundException e) {
         return error(Response.Status.NOT_FOUND, e);
+    }
+
+    @ServerExceptionMapper
+    public Response notFound(NotFoundException e) {
+        return error(Response.Status.NOT_FOUND, e);
+    }
+
+    @ServerExceptionMapper
+    public Response registry(RegistryException e) {
+        LOG.warnf("model registry: %s", e.getMessage());
+        return error(e.isRetryable() ? Response.Status.SERVICE_UNAVAILABLE : Response.Status.INTERNAL_SERVER_ERROR,
+                e);
     }
 
     @ServerExceptionMapper

@@ -34,6 +34,16 @@ public class DeadLetterPublisher {
      * @throws PublishFailedException when it is not acknowledged within {@code optin.coordinator.publish-timeout}
      */
     public DeadLetter publish(Message<String> message, String fallbackTopic, String reason, Throwable error) {
+        return publish(message, fallbackTopic, reason, error.getClass().getName());
+    }
+
+    /**
+     * Dead-letters an incoming record that raised no exception (a checkpoint event the policy rejected, say), with
+     * the reason and a type naming the kind of refusal; blocks until Kafka acknowledged it.
+     *
+     * @throws PublishFailedException when it is not acknowledged within {@code optin.coordinator.publish-timeout}
+     */
+    public DeadLetter publish(Message<String> message, String fallbackTopic, String reason, String errorType) {
         IncomingKafkaRecordMetadata<?, ?> meta = metadata(message);
         String payload = message.getPayload();
         DeadLetter letter = new DeadLetter(DeadLetter.SCHEMA_VERSION,
@@ -41,7 +51,7 @@ public class DeadLetterPublisher {
                 meta == null ? -1 : meta.getPartition(),
                 meta == null ? -1 : meta.getOffset(),
                 meta == null || meta.getKey() == null ? null : String.valueOf(meta.getKey()),
-                payload, reason, error.getClass().getName(),
+                payload, reason, errorType,
                 field(payload, "job_id"), field(payload, "task_id"), settings.instanceId(),
                 System.currentTimeMillis());
         String key = letter.key() != null ? letter.key()

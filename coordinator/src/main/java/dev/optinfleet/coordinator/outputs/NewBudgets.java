@@ -20,14 +20,18 @@ import dev.optinfleet.schemas.status.JobState;
 import dev.optinfleet.schemas.status.JobStatus;
 import dev.optinfleet.storage.ObjectStore;
 import dev.optinfleet.storage.S3Uri;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Singleton;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Budgets of a done job: the stored mask of a budget it has, or a new budget solved from its stored scores.json
  * (milliseconds of solving, no task published, nothing rescored), written next to the others with its pruned
- * checkpoint unless {@code optin.coordinator.new-budget-checkpoints} is false, and added to the job's results.
+ * checkpoint unless {@code optin.coordinator.new-budget-checkpoints} is false, and added to the job's results; then
+ * every {@link BudgetAddedHook} runs (report drawn again, new checkpoint registered).
  */
 @Singleton
 public class NewBudgets {
@@ -37,9 +41,11 @@ public class NewBudgets {
     private final InputPreparer preparer;
     private final OutputWriter writer;
     private final boolean withCheckpoints;
+    private final List<BudgetAddedHook> hooks;
 
     public NewBudgets(JobRegistry registry, JobUpdates updates, ObjectStore store, InputPreparer preparer,
-                      OutputWriter writer, CoordinatorSettings settings) {
+                      OutputWriter writer, CoordinatorSettings settings, @Any Instance<BudgetAddedHook> hooks) {
+        this.hooks = hooks.stream().toList();
         this.registry = registry;
         this.updates = updates;
         this.store = store;
@@ -91,9 +97,13 @@ public class NewBudgets {
                 FlopModel flops = FlopModel.fromLengths(dense.config(), scores.sampleLengths(), dense.hasPooler());
                 try (WrittenOutputs written = withCheckpoints
                         ? writer.write(jobId, job.request(), dense, tokenizer, scores, flops,
-                        java.util.List.of(budget), false)
+                        List.of(budget), false)
                         : writer.writeMaskOnly(jobId, job.request(), dense, scores, flops, budget)) {
                     updates.budgetAdded(job, written.results().get(0));
+                    AddedBudget added = new AddedBudget(jobId, job.request(), dense, scores,
+                            written.budgets().get(0), written.results().get(0), job.status().results(),
+                            job.scoringStats());
+                    hooks.forEach(h -> h.afterBudgetAdded(added));
                     return written.budgets().get(0).mask();
                 }
             });

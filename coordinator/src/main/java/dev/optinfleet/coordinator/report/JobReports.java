@@ -1,0 +1,73 @@
+package dev.optinfleet.coordinator.report;
+
+import dev.optinfleet.coordinator.jobs.ScoringStats;
+import dev.optinfleet.coordinator.outputs.OutputLocation;
+import dev.optinfleet.coordinator.storage.StorageRetry;
+import dev.optinfleet.core.checkpoint.Checkpoint;
+import dev.optinfleet.report.Evaluation;
+import dev.optinfleet.report.ReportData;
+import dev.optinfleet.report.ReportWriter;
+import dev.optinfleet.report.Timings;
+import dev.optinfleet.schemas.job.JobRequest;
+import dev.optinfleet.schemas.mask.MaskDocument;
+import dev.optinfleet.schemas.scores.ScoresDocument;
+import dev.optinfleet.storage.ObjectStore;
+import dev.optinfleet.storage.S3Uri;
+import jakarta.inject.Singleton;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Renders a job's report.html (report module: {@link ReportData}, {@link ReportWriter}) and uploads it next to its
+ * scores.json, at {@code <job prefix>/report.html}, where {@code optin report JOB} and a download of the job's folder
+ * find it. Rendering again (a job solved again after a restart, a budget added later) overwrites the same object.
+ */
+@Singleton
+public class JobReports {
+    public static final String REPORT_FILE = ReportWriter.FILE_NAME;
+
+    private final ObjectStore store;
+
+    public JobReports(ObjectStore store) {
+        this.store = store;
+    }
+
+    /** Where the job's report goes. */
+    public static S3Uri location(JobRequest completed, String jobId) {
+        return OutputLocation.object(completed, jobId, REPORT_FILE);
+    }
+
+    /**
+     * Renders and uploads the report.
+     *
+     * @param masks      the mask.json of every budget of the job
+     * @param stats      who scored it; null when no longer known (a budget added after a restart)
+     * @param evaluation quality per budget; null when not measured
+     * @return the report's URI
+     * @throws IllegalArgumentException when the checkpoint, scores and masks do not belong together (naming which)
+     */
+    public S3Uri publish(String jobId, JobRequest request, Checkpoint dense, ScoresDocument scores,
+                         List<MaskDocument> masks, ScoringStats stats, Evaluation evaluation) {
+        ReportData data = ReportData.from(scores, dense, masks, timings(stats), evaluation).withJobId(jobId);
+        byte[] html = ReportWriter.render(data);
+        S3Uri target = location(request, jobId);
+        StorageRetry.call("upload " + target, () -> store.putBytes(target, html, "text/html; charset=utf-8",
+                Map.of()));
+        return target;
+    }
+
+    /**
+     * The report's timings from the coordinator's scoring statistics; null when there are none (a job recovered after
+     * a restart knows no workers and no scoring time).
+     */
+    static Timings timings(ScoringStats stats) {
+        if (stats == null || stats.tasks() == 0 || stats.workers().isEmpty()) {
+            return null;
+        }
+        List<Timings.Worker> workers = stats.workers().stream()
+                .map(w -> new Timings.Worker(w.workerId(), w.tasks(), w.units(), w.elapsedMs() / 1000.0))
+                .toList();
+        return new Timings(stats.millisToScore() / 1000.0, stats.tasks(), stats.units(), workers);
+    }
+}
