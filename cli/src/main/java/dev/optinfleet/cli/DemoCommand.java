@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.optinfleet.cli.fleet.CoordinatorClient;
 import dev.optinfleet.cli.fleet.EmbeddedFleet;
 import dev.optinfleet.cli.fleet.FleetJob;
+import dev.optinfleet.core.pipeline.JobOutputs;
 import dev.optinfleet.schemas.job.ScoringSpec;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -79,11 +80,14 @@ final class DemoCommand implements Callable<Integer> {
                 stdout.printf("budget %s: kept %.3f of prunable FLOPs, %d heads, %d neurons%n", r.path("budget")
                         .asText(), r.path("kept_fraction").asDouble(), r.path("kept_heads").asInt(),
                         r.path("kept_neurons").asInt());
-                stdout.println("  mask:       " + r.path("mask_uri").asText());
-                stdout.println("  checkpoint: " + r.path("checkpoint_uri").asText());
+                Path local = out.resolve(JobOutputs.budgetDirName(r.path("budget").asDouble()));
+                stdout.println("  mask:       " + r.path("mask_uri").asText() + "  (" + local.resolve(
+                        JobOutputs.MASK_FILE) + ")");
+                stdout.println("  checkpoint: " + r.path("checkpoint_uri").asText() + "  (" + local + ")");
             }
             if (status.hasNonNull("report_uri")) {
-                stdout.println("report:  " + status.path("report_uri").asText());
+                stdout.println("report:  " + status.path("report_uri").asText() + "  (" + out.resolve("report.html")
+                        + ")");
             }
             stdout.println("local copy: " + out.toAbsolutePath());
             stdout.println("logs of the fleet's processes: " + fleet.logs());
