@@ -44,6 +44,17 @@ public final class Encoder implements AutoCloseable {
     private final NDArray poolerBias;
     private final NDArray classifierWeight;
     private final NDArray classifierBias;
+    /*
+     * Scalars as arrays that live as long as the weights. DJL's PyTorch NDArray.mul(Number) wraps the number in an
+     * array over a direct buffer and closes it right after the op; autograd keeps that array for the backward pass,
+     * which then reads memory the garbage collector may have freed: the Fisher scorer's gradients came out NaN or
+     * huge in worker processes under GC pressure (reproduced in one JVM with a small heap and System.gc()).
+     */
+    private final NDArray queryScale;
+    private final NDArray layerNormEps;
+    private final NDArray inverseSqrt2;
+    private final NDArray one;
+    private final NDArray half;
 
     private record LayerWeights(NDArray wq, NDArray bq, NDArray wk, NDArray bk, NDArray wv, NDArray bv,
                                 NDArray wo, NDArray bo, NDArray ln1w, NDArray ln1b,
@@ -58,6 +69,11 @@ public final class Encoder implements AutoCloseable {
         this.typeEmbeddings = checkpoint.tensor(TensorNames.TOKEN_TYPE_EMBEDDINGS).data();
         this.embeddingsLnWeight = vector(checkpoint, TensorNames.EMBEDDINGS_LN_WEIGHT);
         this.embeddingsLnBias = vector(checkpoint, TensorNames.EMBEDDINGS_LN_BIAS);
+        this.queryScale = scalar(1.0f / (float) Math.sqrt(config.headDim()));
+        this.layerNormEps = scalar((float) config.layerNormEps());
+        this.inverseSqrt2 = scalar((float) (1.0 / Math.sqrt(2.0)));
+        this.one = scalar(1f);
+        this.half = scalar(0.5f);
         this.layers = new LayerWeights[config.numLayers()];
         for (int l = 0; l < layers.length; l++) {
             boolean attention = config.headsIn(l) > 0;
@@ -245,7 +261,7 @@ public final class Encoder implements AutoCloseable {
         if (w.wq == null) {
             return x.zerosLike().add(w.bo);
         }
-        NDArray q = split(x.matMul(w.wq).add(w.bq).mul(1.0f / (float) Math.sqrt(dh)), r, s, h, dh);
+        NDArray q = split(x.matMul(w.wq).add(w.bq).mul(queryScale), r, s, h, dh);
         NDArray k = x.matMul(w.wk).add(w.bk).reshape(r, s, h, dh).transpose(0, 2, 3, 1);
         NDArray v = split(x.matMul(w.wv).add(w.bv), r, s, h, dh);
         NDArray probs = q.matMul(k).add(bias).softmax(-1);
@@ -328,11 +344,15 @@ public final class Encoder implements AutoCloseable {
         NDArray mean = x.mean(new int[] {-1}, true);
         NDArray centred = x.sub(mean);
         NDArray var = centred.square().mean(new int[] {-1}, true);
-        return centred.div(var.add((float) config.layerNormEps()).sqrt()).mul(weight).add(bias);
+        return centred.div(var.add(layerNormEps).sqrt()).mul(weight).add(bias);
     }
 
-    private static NDArray gelu(NDArray x) {
-        return x.mul(x.mul((float) (1.0 / Math.sqrt(2.0))).erf().add(1f)).mul(0.5f);
+    private NDArray gelu(NDArray x) {
+        return x.mul(x.mul(inverseSqrt2).erf().add(one)).mul(half);
+    }
+
+    private NDArray scalar(float value) {
+        return manager.create(new float[] {value}, new Shape());
     }
 
     private NDArray vector(Checkpoint c, String name) {

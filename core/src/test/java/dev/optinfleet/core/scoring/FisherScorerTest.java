@@ -78,6 +78,33 @@ class FisherScorerTest {
         }
     }
 
+    @Test
+    void gradientsAreTheSameWhileTheGarbageCollectorRuns() throws InterruptedException {
+        // A worker scores with a modest heap; garbage collection during a backward pass once freed memory autograd
+        // still read (scalars wrapped by NDArray.mul(Number)), giving NaN or huge terms. Collect constantly here.
+        ModelConfig config = TinyModels.config();
+        try (Encoder enc = Encoder.load(TinyModels.random(config, 31))) {
+            TokenBatch batch = TinyModels.batch(5, 8, config.vocabSize(), 2);
+            ScoringSettings s = ScoringSettings.defaults(ScorerKind.FISHER).withFisher(4, 2);
+            List<UnitTerms> quiet = FisherScorer.score(enc, batch, s);
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread collector = new Thread(() -> {
+                while (!stop.get()) {
+                    System.gc();
+                }
+            }, "gc-pressure");
+            collector.start();
+            try {
+                for (int run = 0; run < 20; run++) {
+                    assertEquals(quiet, FisherScorer.score(enc, batch, s), "run " + run + " under GC pressure");
+                }
+            } finally {
+                stop.set(true);
+                collector.join();
+            }
+        }
+    }
+
     private static double finiteDifference(Encoder enc, TokenBatch batch, float[] probe, int layer, int unit,
                                            boolean head) {
         return (projection(enc, batch, probe, layer, unit, head, 1 + STEP)
