@@ -3,6 +3,7 @@ package dev.optinfleet.coordinator.storage;
 import dev.optinfleet.coordinator.config.CoordinatorSettings;
 import dev.optinfleet.schemas.job.JobRequest;
 import dev.optinfleet.storage.CachedObject;
+import dev.optinfleet.storage.ModelObjects;
 import dev.optinfleet.storage.ObjectCache;
 import dev.optinfleet.storage.S3Uri;
 import jakarta.inject.Singleton;
