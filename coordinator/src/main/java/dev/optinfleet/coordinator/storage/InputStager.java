@@ -63,11 +63,11 @@ public class InputStager {
             return new StagedInputs(modelDir, tokenizer, shards, pinned);
         } catch (IOException e) {
             pinned.forEach(CachedObject::close);
-            StagedInputs.deleteTree(dir);
+            LocalDirs.deleteTree(dir);
             throw new UncheckedIOException("cannot stage the inputs of job " + jobId + " in " + dir, e);
         } catch (RuntimeException e) {
             pinned.forEach(CachedObject::close);
-            StagedInputs.deleteTree(dir);
+            LocalDirs.deleteTree(dir);
             throw e;
         }
     }
