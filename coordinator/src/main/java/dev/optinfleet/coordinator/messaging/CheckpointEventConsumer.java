@@ -4,7 +4,6 @@ import dev.optinfleet.coordinator.events.CheckpointEvents;
 import dev.optinfleet.coordinator.events.EventDecision;
 import dev.optinfleet.coordinator.events.EventDecisions;
 import dev.optinfleet.coordinator.jobs.JobMetrics;
-import dev.optinfleet.coordinator.recovery.JobRecovery;
 import dev.optinfleet.registry.events.CheckpointIntake;
 import dev.optinfleet.registry.events.Decision;
 import dev.optinfleet.schemas.MalformedMessageException;
@@ -37,43 +36,32 @@ public class CheckpointEventConsumer {
     private final CheckpointEvents events;
     private final EventDecisions decisions;
     private final DeadLetterPublisher deadLetters;
-    private final JobRecovery recovery;
     private final JobMetrics metrics;
+    private final InboundRecords records;
 
     public CheckpointEventConsumer(CheckpointEvents events, EventDecisions decisions, DeadLetterPublisher deadLetters,
-                                   JobRecovery recovery, JobMetrics metrics) {
+                                   JobMetrics metrics, InboundRecords records) {
         this.events = events;
         this.decisions = decisions;
         this.deadLetters = deadLetters;
-        this.recovery = recovery;
         this.metrics = metrics;
+        this.records = records;
     }
 
     @Incoming(CHANNEL)
     @Blocking
     public CompletionStage<Void> consume(Message<String> message) {
-        recovery.awaitRecovered();
-        if (message.getPayload() == null) {
-            return message.ack();
-        }
         String source = DeadLetterPublisher.describe(message);
-        try {
-            List<CheckpointIntake.Outcome> outcomes = events.accept(message.getPayload());
+        return records.consume(message, "checkpoint event", payload -> {
+            List<CheckpointIntake.Outcome> outcomes = events.accept(payload);
             if (outcomes.isEmpty()) {
                 LOG.debugf("%s reports no created object; nothing to do", source);
             }
             for (CheckpointIntake.Outcome outcome : outcomes) {
                 handle(message, source, outcome);
             }
-            return message.ack();
-        } catch (PublishFailedException e) {
-            LOG.errorf(e, "cannot publish while handling checkpoint event %s: %s", source, e.getMessage());
-            return message.nack(e);
-        } catch (MalformedMessageException e) {
-            return deadLetter(message, source, EventDecision.MALFORMED, e);
-        } catch (RuntimeException e) {
-            return deadLetter(message, source, EventDecision.FAILED, e);
-        }
+        }, e -> deadLetter(message, source, e instanceof MalformedMessageException ? EventDecision.MALFORMED
+                : EventDecision.FAILED, e));
     }
 
     private void handle(Message<String> message, String source, CheckpointIntake.Outcome outcome) {
@@ -99,18 +87,8 @@ public class CheckpointEventConsumer {
 
     private CompletionStage<Void> deadLetter(Message<String> message, String source, String outcome,
                                              RuntimeException error) {
-        String reason = error.getMessage() == null || error.getMessage().isBlank() ? error.toString()
-                : error.getMessage();
-        LOG.warnf("dead-lettering checkpoint event %s (%s): %s", source, outcome, reason);
         decisions.add(new EventDecision(System.currentTimeMillis(), source, null, null, outcome, null, null,
-                reason));
-        try {
-            deadLetters.publish(message, Topics.CHECKPOINT_EVENTS, reason, error);
-            metrics.deadLettered();
-            return message.ack();
-        } catch (PublishFailedException e) {
-            e.addSuppressed(error);
-            return message.nack(e);
-        }
+                InboundRecords.reason(error)));
+        return records.deadLetter(message, Topics.CHECKPOINT_EVENTS, "checkpoint event (" + outcome + ")", error);
     }
 }

@@ -3,7 +3,6 @@ package dev.optinfleet.coordinator.messaging;
 import dev.optinfleet.coordinator.jobs.Job;
 import dev.optinfleet.coordinator.jobs.JobRegistry;
 import dev.optinfleet.coordinator.jobs.JobUpdates;
-import dev.optinfleet.coordinator.recovery.JobRecovery;
 import dev.optinfleet.schemas.Json;
 import dev.optinfleet.schemas.Topics;
 import dev.optinfleet.schemas.deadletter.DeadLetter;
@@ -32,44 +31,43 @@ public class DeadLetterConsumer {
 
     private final JobRegistry registry;
     private final JobUpdates updates;
-    private final JobRecovery recovery;
+    private final InboundRecords records;
 
-    public DeadLetterConsumer(JobRegistry registry, JobUpdates updates, JobRecovery recovery) {
+    public DeadLetterConsumer(JobRegistry registry, JobUpdates updates, InboundRecords records) {
         this.registry = registry;
         this.updates = updates;
-        this.recovery = recovery;
+        this.records = records;
     }
 
     @Incoming(CHANNEL)
     @Blocking
     public CompletionStage<Void> consume(Message<String> message) {
-        recovery.awaitRecovered();
-        if (message.getPayload() == null) {
-            return message.ack();
-        }
-        DeadLetter letter;
-        try {
-            letter = Json.read(message.getPayload(), DeadLetter.class);
-        } catch (RuntimeException e) {
-            LOG.warnf("skipping unreadable dead letter %s: %s", DeadLetterPublisher.describe(message),
-                    e.getMessage());
-            return message.ack();
-        }
+        return records.consume(message, "dead letter", payload -> {
+            DeadLetter letter;
+            try {
+                letter = Json.read(payload, DeadLetter.class);
+            } catch (RuntimeException e) {
+                LOG.warnf("skipping unreadable dead letter %s: %s", DeadLetterPublisher.describe(message),
+                        e.getMessage());
+                return;
+            }
+            failJob(letter);
+        }, e -> {
+            throw e; // never dead-letter a dead letter: the channel fails as it would without the helper
+        });
+    }
+
+    private void failJob(DeadLetter letter) {
         if (Topics.TASK_SCORES.equals(letter.sourceTopic()) || Topics.JOB_REQUESTS.equals(letter.sourceTopic())) {
-            return message.ack();
+            return;
         }
         Job job = letter.jobId() == null ? null : registry.get(letter.jobId());
         if (job == null || job.state().isFinal()) {
             LOG.debugf("dead letter of %s job %s: %s", job == null ? "unknown" : "finished", letter.jobId(),
                     letter.reason());
-            return message.ack();
+            return;
         }
-        try {
-            updates.fail(job, reason(letter));
-        } catch (PublishFailedException e) {
-            return message.nack(e);
-        }
-        return message.ack();
+        updates.fail(job, reason(letter));
     }
 
     /** The job's error: which message of it failed where, then the dead letter's own reason verbatim. */

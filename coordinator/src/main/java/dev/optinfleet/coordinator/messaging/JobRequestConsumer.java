@@ -1,9 +1,7 @@
 package dev.optinfleet.coordinator.messaging;
 
 import dev.optinfleet.coordinator.jobs.Job;
-import dev.optinfleet.coordinator.jobs.JobMetrics;
 import dev.optinfleet.coordinator.planning.JobIntake;
-import dev.optinfleet.coordinator.recovery.JobRecovery;
 import dev.optinfleet.schemas.Json;
 import dev.optinfleet.schemas.Topics;
 import dev.optinfleet.schemas.job.JobRequest;
@@ -31,45 +29,22 @@ public class JobRequestConsumer {
     private static final Logger LOG = Logger.getLogger(JobRequestConsumer.class);
 
     private final JobIntake intake;
-    private final DeadLetterPublisher deadLetters;
-    private final JobRecovery recovery;
-    private final JobMetrics metrics;
+    private final InboundRecords records;
 
-    public JobRequestConsumer(JobIntake intake, DeadLetterPublisher deadLetters, JobRecovery recovery,
-                              JobMetrics metrics) {
+    public JobRequestConsumer(JobIntake intake, InboundRecords records) {
         this.intake = intake;
-        this.deadLetters = deadLetters;
-        this.recovery = recovery;
-        this.metrics = metrics;
+        this.records = records;
     }
 
     @Incoming(CHANNEL)
     @Blocking
     public CompletionStage<Void> consume(Message<String> message) {
-        recovery.awaitRecovered();
-        if (message.getPayload() == null) {
-            return message.ack();
-        }
-        try {
+        return records.consume(message, "job request", payload -> {
             String jobId = jobId(message);
-            JobRequest request = Json.read(message.getPayload(), JobRequest.class);
+            JobRequest request = Json.read(payload, JobRequest.class);
             Job job = intake.submit(jobId, request, "event");
             LOG.infof("accepted job %s from %s", job.id(), DeadLetterPublisher.describe(message));
-            return message.ack();
-        } catch (PublishFailedException e) {
-            return message.nack(e);
-        } catch (RuntimeException e) {
-            String reason = e.getMessage() == null || e.getMessage().isBlank() ? e.toString() : e.getMessage();
-            LOG.warnf("dead-lettering job request %s: %s", DeadLetterPublisher.describe(message), reason);
-            try {
-                deadLetters.publish(message, Topics.JOB_REQUESTS, reason, e);
-                metrics.deadLettered();
-                return message.ack();
-            } catch (PublishFailedException publish) {
-                publish.addSuppressed(e);
-                return message.nack(publish);
-            }
-        }
+        }, e -> records.deadLetter(message, Topics.JOB_REQUESTS, "job request", e));
     }
 
     /** The record key when present; else a name-based UUID of the record's position (stable across deliveries). */

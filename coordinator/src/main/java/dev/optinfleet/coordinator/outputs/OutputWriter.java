@@ -1,6 +1,7 @@
 package dev.optinfleet.coordinator.outputs;
 
 import dev.optinfleet.coordinator.config.CoordinatorSettings;
+import dev.optinfleet.coordinator.storage.LocalDirs;
 import dev.optinfleet.coordinator.storage.StorageRetry;
 import dev.optinfleet.core.budget.MaskDocuments;
 import dev.optinfleet.core.budget.SolvedMask;
@@ -64,7 +65,7 @@ public class OutputWriter {
             }
             return new WrittenOutputs(OutputLocation.jobPrefix(request, jobId), dir, outputs, results);
         } catch (RuntimeException e) {
-            WrittenOutputs.deleteTree(dir);
+            LocalDirs.deleteTree(dir);
             throw e;
         }
     }
@@ -86,10 +87,10 @@ public class OutputWriter {
             return new WrittenOutputs(OutputLocation.jobPrefix(request, jobId), dir, List.of(output),
                     List.of(result(jobId, request, budget, report, false)));
         } catch (IOException e) {
-            WrittenOutputs.deleteTree(dir);
+            LocalDirs.deleteTree(dir);
             throw new UncheckedIOException("cannot write the mask of budget " + budget + " of job " + jobId, e);
         } catch (RuntimeException e) {
-            WrittenOutputs.deleteTree(dir);
+            LocalDirs.deleteTree(dir);
             throw e;
         }
     }

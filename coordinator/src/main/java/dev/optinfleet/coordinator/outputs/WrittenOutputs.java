@@ -1,16 +1,12 @@
 package dev.optinfleet.coordinator.outputs;
 
+import dev.optinfleet.coordinator.storage.LocalDirs;
 import dev.optinfleet.core.pipeline.BudgetOutput;
 import dev.optinfleet.schemas.status.BudgetResult;
 import dev.optinfleet.storage.S3Uri;
-import org.jboss.logging.Logger;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Outputs written locally and uploaded. The local copies stay until {@link #close()} so that completion hooks (a
@@ -23,8 +19,6 @@ import java.util.stream.Stream;
  */
 public record WrittenOutputs(S3Uri prefix, Path localDir, List<BudgetOutput> budgets, List<BudgetResult> results)
         implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(WrittenOutputs.class);
-
     public WrittenOutputs {
         budgets = List.copyOf(budgets);
         results = List.copyOf(results);
@@ -32,19 +26,6 @@ public record WrittenOutputs(S3Uri prefix, Path localDir, List<BudgetOutput> bud
 
     @Override
     public void close() {
-        deleteTree(localDir);
-    }
-
-    static void deleteTree(Path dir) {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            LOG.warnf("could not delete %s: %s", dir, e.getMessage());
-        }
+        LocalDirs.deleteTree(localDir);
     }
 }

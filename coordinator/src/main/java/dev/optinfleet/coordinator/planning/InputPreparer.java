@@ -1,7 +1,7 @@
 package dev.optinfleet.coordinator.planning;
 
 import dev.optinfleet.coordinator.storage.InputStager;
-import dev.optinfleet.coordinator.storage.ModelObjects;
+import dev.optinfleet.storage.ModelObjects;
 import dev.optinfleet.coordinator.storage.StagedInputs;
 import dev.optinfleet.core.calibration.CalibrationReader;
 import dev.optinfleet.core.calibration.CalibrationShard;

@@ -3,7 +3,7 @@ package dev.optinfleet.coordinator.planning;
 import dev.optinfleet.coordinator.jobs.Job;
 import dev.optinfleet.coordinator.jobs.JobRegistry;
 import dev.optinfleet.coordinator.jobs.JobUpdates;
-import dev.optinfleet.coordinator.storage.ModelObjects;
+import dev.optinfleet.storage.ModelObjects;
 import dev.optinfleet.coordinator.storage.StorageRetry;
 import dev.optinfleet.schemas.job.JobRequest;
 import dev.optinfleet.storage.ObjectNotFoundException;

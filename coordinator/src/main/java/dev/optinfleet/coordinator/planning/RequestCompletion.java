@@ -1,7 +1,7 @@
 package dev.optinfleet.coordinator.planning;
 
 import dev.optinfleet.coordinator.config.CoordinatorSettings;
-import dev.optinfleet.coordinator.storage.ModelObjects;
+import dev.optinfleet.storage.ModelObjects;
 import dev.optinfleet.schemas.job.JobRequest;
 import dev.optinfleet.storage.S3Uri;
 import jakarta.inject.Singleton;

@@ -7,8 +7,8 @@ import dev.optinfleet.schemas.job.ScoringSpec;
 /**
  * Wire scoring settings to core's and back. The coordinator completes every spec before planning, so that a task
  * means the same thing to every worker whatever its own defaults are, and a job re-planned after a restart gets the
- * same tasks. The worker reads specs with the same rule (its {@code ScoringSpecs.toSettings}: a null field is the
- * scorer's default); the mapping is repeated here, small, because neither application depends on the other.
+ * same tasks. The worker reads specs with the same mapping ({@link ScoringSettings#fromSpec}: a null field is the
+ * scorer's default).
  */
 public final class ScoringSpecs {
     /** The scorer of a request that names none: label-free, needs no exact leave-one-out passes. */
@@ -29,35 +29,8 @@ public final class ScoringSpecs {
                 s.lastLayerMultiplier(), s.seed(), s.maxSamples(), s.unitBatch(), s.fisherProbes(), s.fisherBatch());
     }
 
-    /** The settings a (possibly partial, possibly null) spec means. */
+    /** The settings a (possibly partial, possibly null) spec means; no scorer means {@value #DEFAULT_SCORER}. */
     public static ScoringSettings toSettings(ScoringSpec spec) {
-        String scorer = spec == null || spec.scorer() == null ? DEFAULT_SCORER : spec.scorer();
-        ScoringSettings d = ScoringSettings.defaults(ScorerKind.fromWireName(scorer));
-        if (spec == null) {
-            return d;
-        }
-        return new ScoringSettings(d.scorer(),
-                or(spec.tokenRows(), d.tokenRows()),
-                or(spec.lambda(), d.lambda()),
-                or(spec.outputWeight(), d.outputWeight()),
-                or(spec.headMultiplier(), d.headMultiplier()),
-                or(spec.lastLayerMultiplier(), d.lastLayerMultiplier()),
-                or(spec.seed(), d.seed()),
-                or(spec.maxSamples(), d.maxSamples()),
-                or(spec.unitBatch(), d.unitBatch()),
-                or(spec.fisherProbes(), d.fisherProbes()),
-                or(spec.fisherBatch(), d.fisherBatch()));
-    }
-
-    private static int or(Integer value, int fallback) {
-        return value == null ? fallback : value;
-    }
-
-    private static long or(Long value, long fallback) {
-        return value == null ? fallback : value;
-    }
-
-    private static double or(Double value, double fallback) {
-        return value == null ? fallback : value;
+        return ScoringSettings.fromSpec(spec, ScorerKind.fromWireName(DEFAULT_SCORER));
     }
 }

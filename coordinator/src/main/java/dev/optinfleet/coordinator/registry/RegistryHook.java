@@ -4,7 +4,7 @@ import dev.optinfleet.coordinator.outputs.AddedBudget;
 import dev.optinfleet.coordinator.outputs.BudgetAddedHook;
 import dev.optinfleet.coordinator.outputs.FinishedJob;
 import dev.optinfleet.coordinator.outputs.JobCompletionHook;
-import dev.optinfleet.coordinator.storage.ModelObjects;
+import dev.optinfleet.storage.ModelObjects;
 import dev.optinfleet.coordinator.storage.StorageRetry;
 import dev.optinfleet.core.pipeline.BudgetOutput;
 import dev.optinfleet.registry.ModelVersion;

@@ -3,6 +3,7 @@ package dev.optinfleet.coordinator.storage;
 import dev.optinfleet.coordinator.config.CoordinatorSettings;
 import dev.optinfleet.schemas.job.JobRequest;
 import dev.optinfleet.storage.CachedObject;
+import dev.optinfleet.storage.ModelObjects;
 import dev.optinfleet.storage.ObjectCache;
 import dev.optinfleet.storage.S3Uri;
 import jakarta.inject.Singleton;
@@ -62,11 +63,11 @@ public class InputStager {
             return new StagedInputs(modelDir, tokenizer, shards, pinned);
         } catch (IOException e) {
             pinned.forEach(CachedObject::close);
-            StagedInputs.deleteTree(dir);
+            LocalDirs.deleteTree(dir);
             throw new UncheckedIOException("cannot stage the inputs of job " + jobId + " in " + dir, e);
         } catch (RuntimeException e) {
             pinned.forEach(CachedObject::close);
-            StagedInputs.deleteTree(dir);
+            LocalDirs.deleteTree(dir);
             throw e;
         }
     }

@@ -1,14 +1,9 @@
 package dev.optinfleet.coordinator.storage;
 
 import dev.optinfleet.storage.CachedObject;
-import org.jboss.logging.Logger;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * A job's inputs as local files under their expected names in one staging directory (links to pinned cache files):
@@ -21,8 +16,6 @@ import java.util.stream.Stream;
  */
 public record StagedInputs(Path modelDir, Path tokenizer, List<Path> shards, List<CachedObject> pinned)
         implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(StagedInputs.class);
-
     public StagedInputs {
         shards = List.copyOf(shards);
         pinned = List.copyOf(pinned);
@@ -31,19 +24,6 @@ public record StagedInputs(Path modelDir, Path tokenizer, List<Path> shards, Lis
     @Override
     public void close() {
         pinned.forEach(CachedObject::close);
-        deleteTree(modelDir.getParent());
-    }
-
-    static void deleteTree(Path dir) {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            LOG.warnf("could not delete %s: %s", dir, e.getMessage());
-        }
+        LocalDirs.deleteTree(modelDir.getParent());
     }
 }

@@ -1,5 +1,7 @@
 package dev.optinfleet.core.scoring;
 
+import dev.optinfleet.schemas.job.ScoringSpec;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -51,6 +53,47 @@ public record ScoringSettings(ScorerKind scorer, int tokenRows, double lambda, d
         boolean paper = scorer == ScorerKind.TRAJECTORY;
         return new ScoringSettings(scorer, 768, 10.0, Double.NaN, paper ? 0.5 : 1.0, paper ? 0.5 : 1.0, 0L, 128,
                 16, 8, 8);
+    }
+
+    /**
+     * The settings a wire spec means: the scorer's {@link #defaults} overridden by every non-null field of the spec.
+     * A null spec, or one that names no scorer, means {@code defaultScorer}; each application keeps its own rule for
+     * that case (the coordinator defaults it, the worker rejects it before calling).
+     *
+     * @param spec          a possibly partial, possibly null wire spec
+     * @param defaultScorer the scorer when the spec names none
+     */
+    public static ScoringSettings fromSpec(ScoringSpec spec, ScorerKind defaultScorer) {
+        ScorerKind scorer = spec == null || spec.scorer() == null
+                ? Objects.requireNonNull(defaultScorer, "defaultScorer")
+                : ScorerKind.fromWireName(spec.scorer());
+        ScoringSettings d = defaults(scorer);
+        if (spec == null) {
+            return d;
+        }
+        return new ScoringSettings(d.scorer(),
+                or(spec.tokenRows(), d.tokenRows()),
+                or(spec.lambda(), d.lambda()),
+                or(spec.outputWeight(), d.outputWeight()),
+                or(spec.headMultiplier(), d.headMultiplier()),
+                or(spec.lastLayerMultiplier(), d.lastLayerMultiplier()),
+                or(spec.seed(), d.seed()),
+                or(spec.maxSamples(), d.maxSamples()),
+                or(spec.unitBatch(), d.unitBatch()),
+                or(spec.fisherProbes(), d.fisherProbes()),
+                or(spec.fisherBatch(), d.fisherBatch()));
+    }
+
+    private static int or(Integer value, int fallback) {
+        return value == null ? fallback : value;
+    }
+
+    private static long or(Long value, long fallback) {
+        return value == null ? fallback : value;
+    }
+
+    private static double or(Double value, double fallback) {
+        return value == null ? fallback : value;
     }
 
     public ScoringSettings withLambda(double newLambda) {

@@ -80,7 +80,7 @@ public class ModelRuntime {
     /**
      * Loads (or reuses) the model and the shard, then applies {@code work} to them, with the process-wide lock held.
      *
-     * @param modelFiles  the model's objects under their local names (see {@link ModelLayout})
+     * @param modelFiles  the model's objects under their local names (see {@link dev.optinfleet.storage.ModelObjects})
      * @param tokenizer   its tokenizer.json
      * @param shardObject the calibration shard (JSON Lines)
      * @param settings    the task's settings (sample count, token rows and seed shape the teacher pass)

@@ -20,18 +20,7 @@ public final class ScoringSpecs {
         if (spec == null || spec.scorer() == null) {
             throw new IllegalArgumentException("scoring.scorer is required (trajectory, output or fisher)");
         }
-        ScoringSettings d = ScoringSettings.defaults(ScorerKind.fromWireName(spec.scorer()));
-        return new ScoringSettings(d.scorer(),
-                or(spec.tokenRows(), d.tokenRows()),
-                or(spec.lambda(), d.lambda()),
-                or(spec.outputWeight(), d.outputWeight()),
-                or(spec.headMultiplier(), d.headMultiplier()),
-                or(spec.lastLayerMultiplier(), d.lastLayerMultiplier()),
-                or(spec.seed(), d.seed()),
-                or(spec.maxSamples(), d.maxSamples()),
-                or(spec.unitBatch(), d.unitBatch()),
-                or(spec.fisherProbes(), d.fisherProbes()),
-                or(spec.fisherBatch(), d.fisherBatch()));
+        return ScoringSettings.fromSpec(spec, null);
     }
 
     /**
@@ -52,17 +41,5 @@ public final class ScoringSpecs {
                     + scorer.wireName());
         }
         return new ScoringTask.GradientBatch(shardIndex, spec.sampleFrom(), spec.sampleTo());
-    }
-
-    private static int or(Integer value, int fallback) {
-        return value == null ? fallback : value;
-    }
-
-    private static long or(Long value, long fallback) {
-        return value == null ? fallback : value;
-    }
-
-    private static double or(Double value, double fallback) {
-        return value == null ? fallback : value;
     }
 }

@@ -8,6 +8,7 @@ import dev.optinfleet.core.scoring.UnitTerms;
 import dev.optinfleet.schemas.task.ScoringTaskMessage;
 import dev.optinfleet.schemas.task.TaskScores;
 import dev.optinfleet.schemas.task.UnitTermsMessage;
+import dev.optinfleet.storage.ModelObjects;
 import dev.optinfleet.storage.ObjectInfo;
 import dev.optinfleet.storage.S3Uri;
 import dev.optinfleet.worker.config.WorkerSettings;
@@ -43,10 +44,10 @@ public class TaskExecutor {
         ScoringSettings settings = ScoringSpecs.toSettings(message.scoring());
         ScoringTask task = ScoringSpecs.toTask(message.task(), message.shardIndex(), settings.scorer());
         List<ObjectRef> modelFiles = new ArrayList<>();
-        for (Map.Entry<String, S3Uri> e : ModelLayout.objects(S3Uri.parse(message.modelUri())).entrySet()) {
+        for (Map.Entry<String, S3Uri> e : ModelObjects.objects(S3Uri.parse(message.modelUri())).entrySet()) {
             modelFiles.add(current(e.getValue(), e.getKey()));
         }
-        ObjectRef tokenizer = current(S3Uri.parse(message.tokenizerUri()), ModelLayout.TOKENIZER_FILE);
+        ObjectRef tokenizer = current(S3Uri.parse(message.tokenizerUri()), ModelObjects.TOKENIZER_FILE);
         ObjectRef shard = current(S3Uri.parse(message.shardUri()), "shard.jsonl");
         boolean exact = task instanceof ScoringTask.UnitRange;
         return runtime.run(modelFiles, tokenizer, shard, settings, exact, prepared -> {

@@ -1,18 +1,14 @@
-package dev.optinfleet.coordinator.storage;
-
-import dev.optinfleet.storage.S3Uri;
+package dev.optinfleet.storage;
 
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * Which objects make up the model a request names. {@code model_uri} points at a {@code config.json} whose
- * "directory" holds {@code model.safetensors} (Hugging Face layout), or at an {@code .onnx} file; the tokenizer is
- * {@code tokenizer.json} in the same "directory" unless the request names another.
- *
- * <p>The worker reads the same layout (its {@code ModelLayout}); the two are kept small and alike rather than shared
- * because neither application depends on the other. If a third reader appears, move this into {@code storage}.
+ * Which objects make up the model a job request or scoring task names. {@code model_uri} points at a
+ * {@code config.json} whose "directory" holds {@code model.safetensors} (Hugging Face layout), or at an {@code .onnx}
+ * file; the tokenizer is {@code tokenizer.json} in the same "directory" unless the request names another. The
+ * coordinator checks and stages these objects; the worker fetches them to load the model.
  */
 public final class ModelObjects {
     public static final String CONFIG_FILE = "config.json";

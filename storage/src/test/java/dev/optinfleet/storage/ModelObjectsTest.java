@@ -1,6 +1,5 @@
-package dev.optinfleet.worker.scoring;
+package dev.optinfleet.storage;
 
-import dev.optinfleet.storage.S3Uri;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -9,25 +8,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class ModelLayoutTest {
+class ModelObjectsTest {
 
     @Test
     void configJsonBringsTheSafetensorsBesideIt() {
         assertEquals(Map.of("config.json", S3Uri.parse("s3://models/bert/1/config.json"),
                         "model.safetensors", S3Uri.parse("s3://models/bert/1/model.safetensors")),
-                ModelLayout.objects(S3Uri.parse("s3://models/bert/1/config.json")));
+                ModelObjects.objects(S3Uri.parse("s3://models/bert/1/config.json")));
     }
 
     @Test
     void anOnnxFileIsLoadedAsModelOnnx() {
         assertEquals(Map.of("model.onnx", S3Uri.parse("s3://models/minilm/all-minilm.ONNX")),
-                ModelLayout.objects(S3Uri.parse("s3://models/minilm/all-minilm.ONNX")));
+                ModelObjects.objects(S3Uri.parse("s3://models/minilm/all-minilm.ONNX")));
     }
 
     @Test
     void rejectsAnythingElseNamingTheUri() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ModelLayout.objects(S3Uri.parse("s3://models/bert/1/model.bin")));
+                () -> ModelObjects.objects(S3Uri.parse("s3://models/bert/1/model.bin")));
         assertTrue(e.getMessage().contains("s3://models/bert/1/model.bin"), e.getMessage());
     }
 }
