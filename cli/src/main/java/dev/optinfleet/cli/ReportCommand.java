@@ -1,5 +1,15 @@
 package dev.optinfleet.cli;
 
+import dev.optinfleet.core.eval.Evaluator;
+import dev.optinfleet.core.eval.FeatureExtractor;
+import dev.optinfleet.core.eval.LabelledSet;
+import dev.optinfleet.core.eval.LabelledSetReader;
+import dev.optinfleet.core.mask.UnitMask;
+import dev.optinfleet.core.model.Encoder;
+import dev.optinfleet.core.tokenize.TextTokenizer;
+import dev.optinfleet.report.Evaluation;
+import java.util.Map;
+import java.util.TreeMap;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.optinfleet.core.budget.MaskDocuments;
 import dev.optinfleet.core.budget.SolvedMask;
@@ -44,7 +54,8 @@ import java.util.stream.Stream;
         footer = {"", "Examples:",
                 "  ./optin report 3f2c... --coordinator http://coordinator:8080 --out reports/",
                 "  ./optin report --scores out/scores.json --model bundled:minilm --out out/",
-                "  ./optin report --scores out/scores.json --model bundled:minilm --budget 0.4 --out /tmp/r/"})
+                "  ./optin report --scores out/scores.json --model bundled:minilm --budget 0.4 --out /tmp/r/",
+                "  ./optin report --scores out/scores.json --model bundled:minilm --data texts.jsonl --out out/"})
 final class ReportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -63,6 +74,11 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--budget", description = "a further budget in (0, 1] to solve from the scores and show (with"
             + " --scores); repeat for more.")
     List<Double> budgets;
+
+    @Option(names = "--data", description = "JSON Lines to evaluate every budget on (with --scores): accuracy when"
+            + " every line has a \"label\" and the model has a classifier, else agreement with the dense model's"
+            + " predictions (argmax, or nearest neighbour of pooled embeddings without a classifier).")
+    Path data;
 
     @Option(names = "--out", required = true, description = "directory for report.html.")
     Path out;
@@ -84,8 +100,8 @@ final class ReportCommand implements Callable<Integer> {
     }
 
     private Path download() {
-        if (budgets != null || model != null) {
-            throw new IllegalArgumentException("--model and --budget go with --scores; a fleet job's report is"
+        if (budgets != null || model != null || data != null) {
+            throw new IllegalArgumentException("--model, --budget and --data go with --scores; a fleet job's report is"
                     + " downloaded as it is");
         }
         // The coordinator first: an unknown job or a coordinator that is down is reported before storage is needed.
@@ -143,7 +159,41 @@ final class ReportCommand implements Callable<Integer> {
             SolvedMask solved = JobOutputs.solve(doc, flops, b);
             masks.add(MaskDocuments.of(doc.modelName(), doc.weightsSha256(), solved, flops, scorer, doc.settings()));
         }
-        return ReportWriter.write(ReportData.from(doc, dense, masks, null, null), out);
+        Evaluation evaluation = data == null ? null : evaluate(dense, masks);
+        return ReportWriter.write(ReportData.from(doc, dense, masks, null, evaluation), out);
+    }
+
+    /** Every budget's mask applied to the dense model (equal to the sliced model, tested in core), on --data. */
+    private Evaluation evaluate(Checkpoint dense, List<MaskDocument> masks) {
+        if (!Files.isRegularFile(data)) {
+            throw new IllegalArgumentException("data file " + data + " does not exist");
+        }
+        LabelledSet set = LabelledSetReader.read(data);
+        boolean classifier = dense.config().hasClassifier();
+        boolean accuracy = set.isLabelled() && classifier;
+        Path tokenizer = ModelLocation.resolve(model, null).tokenizer();
+        Map<Double, Double> byBudget = new TreeMap<>();
+        try (TextTokenizer t = TextTokenizer.load(tokenizer, dense.config().maxPositions());
+             Encoder encoder = Encoder.load(dense)) {
+            FeatureExtractor features = new FeatureExtractor(t, FeatureExtractor.DEFAULT_BATCH_SIZE);
+            Evaluator evaluator = new Evaluator(features);
+            float[][] densePooled = classifier ? null : features.pooled(encoder, null, set);
+            for (MaskDocument m : masks) {
+                UnitMask mask = MaskDocuments.toUnitMask(m, dense.config());
+                double value;
+                if (accuracy) {
+                    value = evaluator.accuracy(encoder, mask, set).value();
+                } else if (classifier) {
+                    value = evaluator.agreement(encoder, mask, encoder, null, set);
+                } else {
+                    value = NeighbourAgreement.of(features.pooled(encoder, mask, set), densePooled);
+                }
+                byBudget.put(m.budget(), value);
+            }
+            double denseValue = accuracy ? evaluator.accuracy(encoder, null, set).value() : 1.0;
+            return Evaluation.of(accuracy ? "accuracy" : "agreement", data.getFileName().toString(), denseValue,
+                    byBudget);
+        }
     }
 
     /** Every budget-*&#47;mask.json next to scores.json, in name order. */

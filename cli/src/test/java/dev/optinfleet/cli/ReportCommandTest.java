@@ -71,6 +71,19 @@ class ReportCommandTest {
         assertTrue(regenerated.contains("<td class=\"l\">0.4</td>") && regenerated.contains("<td class=\"l\">0.5</td>"),
                 "both the job's budget and the new one");
         assertTrue(regenerated.contains("No timings were recorded"));
+        assertFalse(regenerated.contains("id=\"chart-evaluation\""), "no evaluation without --data");
+
+        // With --data: agreement of every budget with the dense model (MiniLM has no classifier), charted.
+        Path evaluated = dir.resolve("evaluated");
+        OptinCommandTest.Run e = run("report", "--scores", out.resolve("scores.json").toString(), "--model",
+                "bundled:minilm", "--data", texts.toString(), "--out", evaluated.toString());
+        assertEquals(0, e.code(), e.err());
+        String withEvaluation = Files.readString(evaluated.resolve(ReportWriter.FILE_NAME));
+        assertTrue(withEvaluation.contains("id=\"chart-evaluation\"") && withEvaluation.contains("agreement"),
+                "evaluation chart");
+        assertOneLine(run("report", "--scores", out.resolve("scores.json").toString(), "--model", "bundled:minilm",
+                "--data", dir.resolve("missing.jsonl").toString(), "--out", evaluated.toString()),
+                OptinCommand.BAD_INPUT, "missing.jsonl");
 
         // scores.json of other weights than the model's: named, bad input
         JsonNode scores = Json.mapper().readTree(out.resolve("scores.json").toFile());
