@@ -61,7 +61,9 @@ public final class QuarkusAppProcess implements AutoCloseable {
         int port = ChildProcess.freePort();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx" + properties.getOrDefault("optin.heap", "3g"));
+        // The weights live in Java arrays once and in the engine's native memory; a small heap leaves the machine's
+        // memory to the engine and to the other processes of an embedded fleet.
+        command.add("-Xmx" + properties.getOrDefault("optin.heap", "1536m"));
         command.add("-Dquarkus.http.port=" + port);
         command.add("-Doffline=true");
         properties.forEach((k, v) -> {
