@@ -64,6 +64,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 abstract class FleetScenarios {
     static final List<Double> BUDGETS = List.of(0.6, 0.5);
     static final Duration JOB_TIMEOUT = Duration.ofMinutes(10);
+    /*
+     * Fisher with 4 probes on batches of 4: 16 stacked sequences per backward pass instead of the default 64, so the
+     * activations of two workers and the in-process reference fit in a small CI machine's memory together.
+     */
+    static final ScoringSpec FISHER = new ScoringSpec("fisher", null, null, null, null, null, null, null, null, 4, 4);
 
     Path work;
     EmbeddedFleet fleet;
@@ -124,7 +129,7 @@ abstract class FleetScenarios {
         if (!reference.containsKey(samplesPerTask)) {
             Path out = Files.createTempDirectory(work, "in-process-");
             LocalPruner.run(new LocalPruner.Request(CheckpointLoader.load(model), tokenizer, shards, BUDGETS,
-                    ScoringSettings.defaults(ScorerKind.FISHER), 256, samplesPerTask, out), ScoringProgress.NONE);
+                    ScoringSettings.defaults(ScorerKind.FISHER).withFisher(4, 4), 256, samplesPerTask, out), ScoringProgress.NONE);
             reference.put(samplesPerTask, readMasks(out));
         }
         return reference.get(samplesPerTask);
@@ -147,7 +152,7 @@ abstract class FleetScenarios {
 
     String submit(int samplesPerTask) {
         JobRequest request = new JobRequest(JobRequest.SCHEMA_VERSION, "minilm", inputs.modelUri(),
-                inputs.tokenizerUri(), inputs.calibrationUris(), BUDGETS, ScoringSpec.of("fisher"), null,
+                inputs.tokenizerUri(), inputs.calibrationUris(), BUDGETS, FISHER, null,
                 samplesPerTask, null, null, "test");
         return client().submit(request);
     }
@@ -315,7 +320,7 @@ abstract class FleetScenarios {
         S3Uri corrupt = S3Uri.parse("s3://models/corrupt/model.onnx");
         fleet.store().putBytes(corrupt, "not a protobuf".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         String bad = client().submit(new JobRequest(JobRequest.SCHEMA_VERSION, "corrupt", corrupt.toString(),
-                inputs.tokenizerUri(), inputs.calibrationUris(), BUDGETS, ScoringSpec.of("fisher"), null, 8, null,
+                inputs.tokenizerUri(), inputs.calibrationUris(), BUDGETS, FISHER, null, 8, null,
                 null, "test"));
         JsonNode failed = awaitStatus(bad, s -> s.path("state").asText().equals("failed")
                 || s.path("state").asText().equals("done"));
