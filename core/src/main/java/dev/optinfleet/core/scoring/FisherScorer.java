@@ -22,9 +22,10 @@ import java.util.Random;
  * and r ~ N(0, I). This is a Gauss-Newton estimate of how much the output divergence grows when unit i goes, so
  * it lands in the output term of {@link UnitTerms}.
  *
- * <p>The P probes of a mini-batch run as one pass: the batch is stacked P times, each copy with its own gate rows,
- * so one backward pass yields P separate gradients. Uses the engine's single gradient collector: do not run two
- * Fisher passes at once in one process.
+ * <p>The P probes of a mini-batch run as one pass: the batch is stacked P times and every stacked row has its own
+ * gates, so one backward pass yields a separate gradient per (probe, sample). Squaring per-sample gradients, not
+ * the gradient of the batch sum, drops the cross terms between samples: the same expectation with less variance.
+ * Uses the engine's single gradient collector: do not run two Fisher passes at once in one process.
  */
 public final class FisherScorer {
     private FisherScorer() {
@@ -58,8 +59,8 @@ public final class FisherScorer {
     }
 
     /**
-     * Gradients of Σ_rows r · z with respect to the gates, one set per probe copy: heads[l] has P·H entries
-     * (copy-major), neurons[l] has P·F.
+     * Gradients of r · z with respect to the gates, one set per stacked row (probe copy-major, then sample):
+     * heads[l] has P·B·H entries, neurons[l] has P·B·F.
      */
     record Gradients(float[][] heads, float[][] neurons) {
     }
@@ -78,20 +79,20 @@ public final class FisherScorer {
             NDArray probe = scope.create(drawProbes(dense.toFloatArray(), (int) dense.getShape().get(1), batch.size(),
                     probes, c.hasClassifier(), random), new Shape((long) probes * batch.size(),
                     dense.getShape().get(1)));
-            return gradients(encoder, scope, stacked, probe, probes);
+            return gradients(encoder, scope, stacked, probe);
         }
     }
 
-    /** Gradients of Σ probe · z for a batch already stacked {@code copies} times. */
-    static Gradients gradients(Encoder encoder, NDManager scope, TokenBatch stacked, NDArray probe, int copies) {
+    /** Per-row gradients of Σ probe · z (one gate row per row of {@code stacked}). */
+    static Gradients gradients(Encoder encoder, NDManager scope, TokenBatch stacked, NDArray probe) {
         ModelConfig c = encoder.config();
         int layers = c.numLayers();
-        int rowsPerCopy = stacked.size() / copies;
+        int rows = stacked.size();
         NDArray[] headGates = new NDArray[layers];
         NDArray[] neuronGates = new NDArray[layers];
         for (int l = 0; l < layers; l++) {
-            headGates[l] = scope.ones(new Shape(copies, c.numHeads()));
-            neuronGates[l] = scope.ones(new Shape(copies, c.intermediateSize()));
+            headGates[l] = scope.ones(new Shape(rows, c.numHeads()));
+            neuronGates[l] = scope.ones(new Shape(rows, c.intermediateSize()));
             headGates[l].setRequiresGradient(true);
             neuronGates[l].setRequiresGradient(true);
         }
@@ -100,12 +101,12 @@ public final class FisherScorer {
             Gates gates = new Gates() {
                 @Override
                 public NDArray heads(int layer) {
-                    return headGates[layer].repeat(0, rowsPerCopy);
+                    return headGates[layer];
                 }
 
                 @Override
                 public NDArray neurons(int layer) {
-                    return neuronGates[layer].repeat(0, rowsPerCopy);
+                    return neuronGates[layer];
                 }
             };
             EncoderOutput out = encoder.forward(scope, stacked, gates, false);
@@ -154,11 +155,12 @@ public final class FisherScorer {
         return n - 1;
     }
 
+    /** Adds Σ_rows g² / P: over samples the sum, over probes the mean. */
     private static void accumulateSquares(double[] into, float[] grads, int copies) {
         int units = into.length;
-        for (int p = 0; p < copies; p++) {
+        for (int row = 0; row < grads.length / units; row++) {
             for (int i = 0; i < units; i++) {
-                double g = grads[p * units + i];
+                double g = grads[row * units + i];
                 into[i] += g * g / copies;
             }
         }

@@ -23,34 +23,38 @@ class FisherScorerTest {
     private static final float STEP = 1e-2f;
 
     @Test
-    void gateGradientsMatchFiniteDifferencesForEveryProbeCopy() {
+    void gateGradientsMatchFiniteDifferencesForEveryProbeCopyAndSample() {
         ModelConfig config = TinyModels.config();
         Checkpoint c = TinyModels.random(config, 31);
         TokenBatch batch = TinyModels.batch(3, 8, config.vocabSize(), 2);
         int copies = 2;
+        int labels = config.numLabels();
         Random rnd = new Random(4);
-        float[] probes = new float[copies * batch.size() * config.numLabels()];
+        float[] probes = new float[copies * batch.size() * labels];
         for (int i = 0; i < probes.length; i++) {
             probes[i] = (float) rnd.nextGaussian();
         }
         try (Encoder enc = Encoder.load(c); NDManager scope = enc.newScope()) {
-            NDArray probe = scope.create(probes, new Shape((long) copies * batch.size(), config.numLabels()));
-            FisherScorer.Gradients g = FisherScorer.gradients(enc, scope, FisherScorer.stack(batch, copies), probe,
-                    copies);
+            NDArray probe = scope.create(probes, new Shape((long) copies * batch.size(), labels));
+            FisherScorer.Gradients g = FisherScorer.gradients(enc, scope, FisherScorer.stack(batch, copies), probe);
             for (int p = 0; p < copies; p++) {
-                float[] own = new float[batch.size() * config.numLabels()];
-                System.arraycopy(probes, p * own.length, own, 0, own.length);
-                for (int[] unit : new int[][] {{0, 1}, {2, 3}}) {
-                    double fd = finiteDifference(enc, batch, own, unit[0], unit[1], true);
-                    double grad = g.heads()[unit[0]][p * config.numHeads() + unit[1]];
-                    assertEquals(fd, grad, RELATIVE * Math.max(1e-3, Math.abs(fd)),
-                            "head " + unit[0] + "." + unit[1] + " copy " + p);
-                }
-                for (int[] unit : new int[][] {{0, 5}, {1, 0}, {2, 23}}) {
-                    double fd = finiteDifference(enc, batch, own, unit[0], unit[1], false);
-                    double grad = g.neurons()[unit[0]][p * config.intermediateSize() + unit[1]];
-                    assertEquals(fd, grad, RELATIVE * Math.max(1e-3, Math.abs(fd)),
-                            "neuron " + unit[0] + "." + unit[1] + " copy " + p);
+                for (int row = 0; row < batch.size(); row++) {
+                    int stacked = p * batch.size() + row;
+                    // The projection of this row alone: its gradient must not leak into any other row's gates.
+                    float[] own = new float[batch.size() * labels];
+                    System.arraycopy(probes, stacked * labels, own, row * labels, labels);
+                    for (int[] unit : new int[][] {{0, 1}, {2, 3}}) {
+                        double fd = finiteDifference(enc, batch, own, unit[0], unit[1], true);
+                        double grad = g.heads()[unit[0]][stacked * config.numHeads() + unit[1]];
+                        assertEquals(fd, grad, RELATIVE * Math.max(1e-3, Math.abs(fd)),
+                                "head " + unit[0] + "." + unit[1] + " copy " + p + " row " + row);
+                    }
+                    for (int[] unit : new int[][] {{0, 5}, {1, 0}, {2, 23}}) {
+                        double fd = finiteDifference(enc, batch, own, unit[0], unit[1], false);
+                        double grad = g.neurons()[unit[0]][stacked * config.intermediateSize() + unit[1]];
+                        assertEquals(fd, grad, RELATIVE * Math.max(1e-3, Math.abs(fd)),
+                                "neuron " + unit[0] + "." + unit[1] + " copy " + p + " row " + row);
+                    }
                 }
             }
         }
