@@ -9,13 +9,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
  * A child JVM whose output goes to a log file, that is stopped on {@link #close()} and, as a safety net, when this
- * JVM exits. Shared by {@link S3ProxyServer} and {@link KafkaProcess}.
+ * JVM exits; if this JVM is killed outright, the child's {@link ParentWatchAgent} stops it. Shared by
+ * {@link S3ProxyServer}, {@link KafkaProcess} and {@link QuarkusAppProcess}.
  */
 final class ChildProcess implements AutoCloseable {
 
@@ -35,8 +37,12 @@ final class ChildProcess implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
+    /** Starts {@code command}, a {@code java} command line; the child exits by itself when this JVM is gone. */
     static ChildProcess start(String name, List<String> command, Path workDirectory, Path logFile) {
-        ProcessBuilder builder = new ProcessBuilder(command)
+        List<String> full = new ArrayList<>(command.subList(0, 1));
+        full.addAll(ParentWatchAgent.jvmOptions());
+        full.addAll(command.subList(1, command.size()));
+        ProcessBuilder builder = new ProcessBuilder(full)
                 .directory(workDirectory.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(logFile.toFile());
