@@ -39,14 +39,26 @@ import java.util.Map;
  * linear head trained on frozen dense MiniLM features, then every scorer's masks at budgets 1.0 .. 0.5 through the
  * same BudgetSolver, each evaluated as a physically sliced model on the held-out test split.
  *
- * <p>One exact leave-one-out pass yields both terms, so {@code trajectory} at every lambda and {@code output} come
- * from the same scoring run. Arguments: {@code [calibrationSamples=32]}.
+ * <p>A mask depends on which few calibration texts it saw, so every scorer runs on several draws (seeded shuffles
+ * of the calibration file; the Fisher probes and the random baseline are seeded by the draw too) and the table
+ * shows the mean and the range over draws: a difference inside the ranges is not a finding. One exact
+ * leave-one-out pass yields both terms, so {@code trajectory} at every lambda and {@code output} share a scoring
+ * run per draw. {@code fisher} costs about a thousandth of it per sample, so it also runs on more samples: the
+ * comparison at equal (or far lower) cost. Every row is solved with one FlopModel (the mean length of the whole
+ * calibration file), so a budget means the same model size in every row.
+ *
+ * <p>Arguments: {@code [exactSamples=8] [draws=3] [fisherSamples...=8 32 128]}; {@code exactSamples} 0 skips the
+ * exact rows.
  */
 public final class QualityBenchmark {
     static final double[] BUDGETS = {1.0, 0.9, 0.8, 0.7, 0.6, 0.5};
 
     public static void main(String[] args) throws Exception {
-        int samples = args.length > 0 ? Integer.parseInt(args[0]) : 32;
+        int exactSamples = args.length > 0 ? Integer.parseInt(args[0]) : 8;
+        int draws = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        int[] fisherSamples = args.length > 2
+                ? java.util.Arrays.stream(args, 2, args.length).mapToInt(Integer::parseInt).toArray()
+                : new int[] {8, 32, 128};
         Path models = Path.of(System.getProperty("optin.models", "target/models"));
         Checkpoint encoderOnly = CheckpointLoader.load(BundledModels.MINILM_L6.onnx(models));
         LabelledSet train = LabelledSetReader.readLabelled(BenchData.train());
@@ -66,81 +78,147 @@ public final class QualityBenchmark {
             System.out.printf("task: %d train / %d test texts, classes %s; head trained in %.1f s%n", train.size(),
                     test.size(), classes, (System.nanoTime() - t0) / 1e9);
 
-            CalibrationShard shard = CalibrationReader.read(BenchData.calibration()).first(samples);
-            List<TokenBatch> calibration = LengthBuckets.split(shard, tokenizer, 4);
-            int[] lengths = calibration.stream().flatMapToInt(b -> java.util.Arrays.stream(b.lengths())).toArray();
-            FlopModel flops = FlopModel.fromLengths(model.config(), lengths, model.hasPooler());
-            System.out.printf("calibration: %d unlabelled samples in %d length-sorted shards (padded to %s tokens,"
-                    + " mean %.1f)%n", lengths.length, calibration.size(),
-                    calibration.stream().map(b -> Integer.toString(b.sequenceLength())).toList(),
-                    java.util.Arrays.stream(lengths).average().orElse(0));
-
-            Map<String, UnitScores> scorers = new LinkedHashMap<>();
-            Map<String, Double> seconds = new LinkedHashMap<>();
-            try (Encoder enc = Encoder.load(model)) {
-                ScoringSettings trajectory = ScoringSettings.defaults(ScorerKind.TRAJECTORY);
-                long start = System.nanoTime();
-                TermTable exact = score(enc, calibration, trajectory);
-                double exactSeconds = (System.nanoTime() - start) / 1e9;
-                for (double lambda : new double[] {10, 1, 0.1}) {
-                    ScoreCombiner.Combined c = ScoreCombiner.combine(exact, trajectory.withLambda(lambda), true);
-                    String name = String.format("trajectory, lambda %s%s", BenchFormat.number(lambda),
-                            lambda == 10 ? " (paper)" : "");
-                    scorers.put(name, new UnitScores(c.headScores(), c.neuronScores()));
-                    seconds.put(name, exactSeconds);
-                    System.out.printf("%s: w = %.4g%n", name, c.outputWeight());
-                }
-                ScoreCombiner.Combined output = ScoreCombiner.combine(exact,
-                        ScoringSettings.defaults(ScorerKind.OUTPUT), true);
-                scorers.put("output (exact KL)", new UnitScores(output.headScores(), output.neuronScores()));
-                seconds.put("output (exact KL)", exactSeconds);
-
-                ScoringSettings fisher = ScoringSettings.defaults(ScorerKind.FISHER);
-                start = System.nanoTime();
-                TermTable fisherTable = score(enc, calibration, fisher);
-                seconds.put("fisher", (System.nanoTime() - start) / 1e9);
-                ScoreCombiner.Combined f = ScoreCombiner.combine(fisherTable, fisher, true);
-                scorers.put("fisher", new UnitScores(f.headScores(), f.neuronScores()));
-            }
-            scorers.put("weight magnitude", Baselines.magnitude(model));
-            seconds.put("weight magnitude", 0.0);
-            scorers.put("random", Baselines.random(model.config(), 7));
-            seconds.put("random", 0.0);
+            CalibrationShard all = CalibrationReader.read(BenchData.calibration());
+            int[] allLengths = lengths(LengthBuckets.split(all, tokenizer, 4));
+            FlopModel flops = FlopModel.fromLengths(model.config(), allLengths, model.hasPooler());
+            System.out.printf("FLOP model: mean length %.1f tokens of all %d calibration texts; %d draws%n",
+                    java.util.Arrays.stream(allLengths).average().orElse(0), allLengths.length, draws);
 
             double dense;
             try (Encoder enc = Encoder.load(model)) {
                 dense = evaluator.accuracy(enc, null, test).value();
             }
-            StringBuilder table = new StringBuilder("| scorer | scoring time |");
+            Map<String, Row> rows = new LinkedHashMap<>();
+            for (int d = 0; d < draws; d++) {
+                CalibrationShard drawn = draw(all, d);
+                Map<String, UnitScores> scorers = new LinkedHashMap<>();
+                Map<String, Double> seconds = new LinkedHashMap<>();
+                try (Encoder enc = Encoder.load(model)) {
+                    if (exactSamples > 0) {
+                        List<TokenBatch> calibration = calibration(drawn, exactSamples, tokenizer);
+                        ScoringSettings trajectory = ScoringSettings.defaults(ScorerKind.TRAJECTORY).withSeed(d);
+                        long start = System.nanoTime();
+                        TermTable exact = score(enc, calibration, trajectory);
+                        double exactSeconds = (System.nanoTime() - start) / 1e9;
+                        String suffix = ", " + exactSamples + " samples";
+                        for (double lambda : new double[] {10, 1, 0.1}) {
+                            ScoreCombiner.Combined c = ScoreCombiner.combine(exact, trajectory.withLambda(lambda),
+                                    true);
+                            String name = String.format("trajectory, lambda %s%s%s", BenchFormat.number(lambda),
+                                    lambda == 10 ? " (paper)" : "", suffix);
+                            scorers.put(name, new UnitScores(c.headScores(), c.neuronScores()));
+                            seconds.put(name, exactSeconds);
+                        }
+                        ScoreCombiner.Combined output = ScoreCombiner.combine(exact,
+                                ScoringSettings.defaults(ScorerKind.OUTPUT), true);
+                        scorers.put("output (exact KL)" + suffix,
+                                new UnitScores(output.headScores(), output.neuronScores()));
+                        seconds.put("output (exact KL)" + suffix, exactSeconds);
+                    }
+                    ScoringSettings fisher = ScoringSettings.defaults(ScorerKind.FISHER).withSeed(d);
+                    for (int n : fisherSamples) {
+                        List<TokenBatch> calibration = calibration(drawn, n, tokenizer);
+                        long start = System.nanoTime();
+                        TermTable fisherTable = score(enc, calibration, fisher);
+                        String name = "fisher, " + n + " samples";
+                        seconds.put(name, (System.nanoTime() - start) / 1e9);
+                        ScoreCombiner.Combined f = ScoreCombiner.combine(fisherTable, fisher, true);
+                        scorers.put(name, new UnitScores(f.headScores(), f.neuronScores()));
+                    }
+                }
+                if (d == 0) {
+                    scorers.put("weight magnitude", Baselines.magnitude(model)); // no data: one draw is all
+                    seconds.put("weight magnitude", 0.0);
+                }
+                scorers.put("random", Baselines.random(model.config(), 7 + d));
+                seconds.put("random", 0.0);
+
+                for (Map.Entry<String, UnitScores> e : scorers.entrySet()) {
+                    BudgetSolver solver = new BudgetSolver(e.getValue(), flops);
+                    double[] accuracy = new double[BUDGETS.length];
+                    for (int b = 0; b < BUDGETS.length; b++) {
+                        if (BUDGETS[b] == 1.0) {
+                            accuracy[b] = dense;
+                        } else {
+                            SolvedMask m = solver.solve(BUDGETS[b]);
+                            try (Encoder pruned = Encoder.load(CheckpointSlicer.slice(model, m.mask()))) {
+                                accuracy[b] = evaluator.accuracy(pruned, null, test).value();
+                            }
+                        }
+                    }
+                    rows.computeIfAbsent(e.getKey(), k -> new Row()).add(seconds.get(e.getKey()), accuracy);
+                    System.out.printf("draw %d, %s (%.1f s): %s%n", d, e.getKey(), seconds.get(e.getKey()),
+                            java.util.Arrays.stream(accuracy).mapToObj(a -> String.format("%.1f%%", 100 * a))
+                                    .toList());
+                }
+            }
+
+            StringBuilder table = new StringBuilder("| scorer | scoring time per draw |");
             for (double b : BUDGETS) {
                 table.append(' ').append(BenchFormat.number(b)).append(" |");
             }
             table.append("\n|---|---|").append("---|".repeat(BUDGETS.length)).append('\n');
-            for (Map.Entry<String, UnitScores> e : scorers.entrySet()) {
-                BudgetSolver solver = new BudgetSolver(e.getValue(), flops);
+            for (Map.Entry<String, Row> e : rows.entrySet()) {
+                Row r = e.getValue();
                 table.append("| ").append(e.getKey()).append(" | ")
-                        .append(String.format("%.1f s", seconds.get(e.getKey()))).append(" |");
-                for (double b : BUDGETS) {
-                    double acc;
-                    if (b == 1.0) {
-                        acc = dense;
-                    } else {
-                        SolvedMask m = solver.solve(b);
-                        try (Encoder pruned = Encoder.load(CheckpointSlicer.slice(model, m.mask()))) {
-                            acc = evaluator.accuracy(pruned, null, test).value();
-                        }
-                    }
-                    table.append(String.format(" %.1f%% |", 100 * acc));
+                        .append(String.format("%.1f s", r.meanSeconds())).append(" |");
+                for (int b = 0; b < BUDGETS.length; b++) {
+                    table.append(BUDGETS[b] == 1.0 ? String.format(" %.1f%% |", 100 * dense) : r.cell(b));
                 }
                 table.append('\n');
-                System.out.printf("done: %s%n", e.getKey());
             }
             System.out.println();
-            System.out.println("Test accuracy of the sliced model per kept fraction of prunable FLOPs (dense "
-                    + String.format("%.1f%%", 100 * dense) + "):");
-            System.out.println();
+            System.out.printf("Test accuracy of the sliced model per kept fraction of prunable FLOPs (dense %.1f%%);"
+                    + " mean over %d calibration draws (min-max):%n%n", 100 * dense, draws);
             System.out.print(table);
         }
+    }
+
+    /** One scorer's results over the draws. */
+    private static final class Row {
+        private final List<double[]> accuracies = new java.util.ArrayList<>();
+        private double seconds;
+
+        void add(double scoringSeconds, double[] accuracy) {
+            seconds += scoringSeconds;
+            accuracies.add(accuracy);
+        }
+
+        double meanSeconds() {
+            return seconds / accuracies.size();
+        }
+
+        String cell(int budget) {
+            java.util.DoubleSummaryStatistics st = accuracies.stream().mapToDouble(a -> 100 * a[budget])
+                    .summaryStatistics();
+            return accuracies.size() == 1 ? String.format(" %.1f%% |", st.getAverage())
+                    : String.format(" %.1f%% (%.1f-%.1f) |", st.getAverage(), st.getMin(), st.getMax());
+        }
+    }
+
+    /** Draw d: the calibration file in the order of a shuffle seeded by d (draw 0 is the file's own order). */
+    private static CalibrationShard draw(CalibrationShard all, int d) {
+        List<String> texts = new java.util.ArrayList<>(all.texts());
+        if (d > 0) {
+            java.util.Collections.shuffle(texts, new java.util.Random(d));
+        }
+        return CalibrationShard.of(all.source() + " (draw " + d + ")", texts);
+    }
+
+    /** The first {@code samples} calibration texts in 4 length-sorted shards, as the fleet's uploads would be. */
+    private static List<TokenBatch> calibration(CalibrationShard all, int samples, TextTokenizer tokenizer) {
+        if (samples > all.size()) {
+            throw new IllegalArgumentException(samples + " calibration samples asked, the benchmark's file has "
+                    + all.size());
+        }
+        List<TokenBatch> shards = LengthBuckets.split(all.first(samples), tokenizer, 4);
+        System.out.printf("calibration: %d unlabelled samples in %d length-sorted shards (padded to %s tokens)%n",
+                samples, shards.size(), shards.stream().map(b -> Integer.toString(b.sequenceLength())).toList());
+        return shards;
+    }
+
+    private static int[] lengths(List<TokenBatch> shards) {
+        return shards.stream().flatMapToInt(b -> java.util.Arrays.stream(b.lengths())).toArray();
     }
 
     /** Every task of the plan over all shards, as the fleet would run them. */
