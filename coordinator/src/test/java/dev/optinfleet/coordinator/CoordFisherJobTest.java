@@ -111,6 +111,14 @@ class CoordFisherJobTest {
         assertTrue(report.contains("test-worker"), "the report's timings name the worker");
         assertTrue(done.path("error").isNull(), done.toString());
         assertEquals(0.0, done.path("eta_seconds").asDouble());
+        JsonNode stats = done.path("scoring");
+        assertEquals(2, stats.path("tasks").asInt(), "GET /jobs/{id} says who scored: " + stats);
+        assertEquals("test-worker", stats.path("workers").path(0).path("worker_id").asText(), stats.toString());
+        assertEquals(2, stats.path("workers").path(0).path("tasks").asInt(), "duplicates are not counted twice");
+        assertEquals(first.elapsedMs() + second.elapsedMs(), stats.path("workers").path(0).path("elapsed_ms")
+                .asLong(), stats.toString());
+        assertTrue(stats.path("millis_to_score").asLong() <= Math.round(done.path("elapsed_seconds").asDouble()
+                * 1000), "scored before done: " + done);
         String prefix = CoordFleetResources.OUTPUT_PREFIX + "/minilm/" + jobId + "/";
         assertEquals(prefix + "scores.json", done.path("scores_uri").asText());
         assertEquals(BUDGETS.size(), done.path("results").size(), done.toString());

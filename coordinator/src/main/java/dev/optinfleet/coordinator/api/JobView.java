@@ -1,5 +1,7 @@
 package dev.optinfleet.coordinator.api;
 
+import dev.optinfleet.coordinator.jobs.Job;
+import dev.optinfleet.coordinator.jobs.ScoringStats;
 import dev.optinfleet.schemas.job.JobRequest;
 import dev.optinfleet.schemas.status.BudgetResult;
 import dev.optinfleet.schemas.status.JobState;
@@ -28,13 +30,21 @@ import java.util.List;
  * @param scoresUri      scores.json, once done; its folder holds every output
  * @param reportUri      report.html, once done and when a report writer is installed
  * @param request        the request with every default filled in
+ * @param scoring        who scored the job and for how long: time from submission to the last merged result, and
+ *                       per worker its tasks, units and reported scoring time; null until a result is merged (and
+ *                       for a job this coordinator knows only from its final status)
  */
 public record JobView(String jobId, String name, JobState state, int tasksDone, int tasksTotal, long unitsScored,
                       long unitsTotal, long submittedAt, long updatedAt, double elapsedSeconds, Double etaSeconds,
                       String error, Double outputWeight, List<BudgetResult> results, String scoresUri,
-                      String reportUri, JobRequest request) {
+                      String reportUri, JobRequest request, ScoringStats scoring) {
 
-    public static JobView of(JobStatus s, long now) {
+    public static JobView of(Job job, long now) {
+        ScoringStats stats = job.scoringStats();
+        return of(job.status(), stats.tasks() == 0 ? null : stats, now);
+    }
+
+    static JobView of(JobStatus s, ScoringStats scoring, long now) {
         long end = s.state().isFinal() ? s.updatedAt() : now;
         double elapsed = Math.max(0, end - s.submittedAt()) / 1000.0;
         Double eta = null;
@@ -45,6 +55,6 @@ public record JobView(String jobId, String name, JobState state, int tasksDone, 
         }
         return new JobView(s.jobId(), s.request().name(), s.state(), s.tasksDone(), s.tasksTotal(), s.unitsScored(),
                 s.unitsTotal(), s.submittedAt(), s.updatedAt(), elapsed, eta, s.error(), s.outputWeight(),
-                s.results(), s.scoresUri(), s.reportUri(), s.request());
+                s.results(), s.scoresUri(), s.reportUri(), s.request(), scoring);
     }
 }

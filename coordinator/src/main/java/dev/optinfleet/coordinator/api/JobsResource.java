@@ -83,7 +83,7 @@ public class JobsResource {
     public List<JobView> list() {
         requireRecovered();
         long now = System.currentTimeMillis();
-        return registry.all().stream().map(j -> JobView.of(j.status(), now)).toList();
+        return registry.all().stream().map(j -> JobView.of(j, now)).toList();
     }
 
     @GET
@@ -94,7 +94,7 @@ public class JobsResource {
             content = @Content(schema = @Schema(implementation = ApiError.class)))
     public JobView get(@PathParam("id") String id) {
         requireRecovered();
-        return JobView.of(job(id).status(), System.currentTimeMillis());
+        return JobView.of(job(id), System.currentTimeMillis());
     }
 
     @GET
