@@ -22,11 +22,13 @@ import dev.optinfleet.schemas.task.ScoringTaskMessage;
 import dev.optinfleet.schemas.task.TaskScores;
 import dev.optinfleet.schemas.task.TaskSpec;
 import dev.optinfleet.schemas.task.UnitTermsMessage;
+import dev.optinfleet.storage.ObjectStore;
 import dev.optinfleet.storage.S3Uri;
 import dev.optinfleet.worker.scoring.ScoringSpecs;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -36,6 +38,8 @@ import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,6 +71,9 @@ class ScoringTaskConsumerTest {
 
     @TestHTTPResource("/q/metrics")
     URL metrics;
+
+    @Inject
+    ObjectStore store;
 
     private final List<KafkaTestClient> clients = new ArrayList<>();
 
@@ -104,6 +111,29 @@ class ScoringTaskConsumerTest {
             assertTrue(text.contains("optin_worker_tasks_completed_total"), "metrics expose completed tasks");
             assertTrue(text.contains("optin_worker_object_cache_misses"), "metrics expose cache misses");
         });
+    }
+
+    @Test
+    void everyTaskOfAJobScoresTheObjectVersionsItsFirstTaskSaw() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        S3Uri shard = S3Uri.of(FleetResources.BUCKET, "calibration/versions-" + run + "/shard.jsonl");
+        List<String> lines = Files.readAllLines(FleetResources.localShard());
+        store.putBytes(shard, String.join("\n", lines.subList(0, 4)).getBytes(StandardCharsets.UTF_8));
+        ScoringSpec spec = new ScoringSpec("fisher", null, null, null, null, null, 5L, 8, null, 2, 4);
+        TaskScores first = runAndAwaitScores(task("job-v-" + run, "a", FleetResources.MODEL, shard, spec,
+                TaskSpec.gradientBatch(0, 4)));
+
+        // The shard is replaced mid-job: the job's next task still scores the version its first one saw...
+        store.putBytes(shard, String.join("\n", lines.subList(4, 8)).getBytes(StandardCharsets.UTF_8));
+        TaskScores sameJob = runAndAwaitScores(task("job-v-" + run, "b", FleetResources.MODEL, shard, spec,
+                TaskSpec.gradientBatch(0, 4)));
+        assertTermsEqual(first.terms(), sameJob.terms());
+
+        // ...while a new job sees the new version.
+        TaskScores newJob = runAndAwaitScores(task("job-w-" + run, "a", FleetResources.MODEL, shard, spec,
+                TaskSpec.gradientBatch(0, 4)));
+        assertTrue(!java.util.Arrays.equals(first.terms().get(0).output(), newJob.terms().get(0).output()),
+                "a new job scores the shard's new content");
     }
 
     @Test
@@ -239,8 +269,13 @@ class ScoringTaskConsumerTest {
     }
 
     private static ScoringTaskMessage task(String job, String taskId, S3Uri model, ScoringSpec spec, TaskSpec what) {
+        return task(job, taskId, model, FleetResources.SHARD, spec, what);
+    }
+
+    private static ScoringTaskMessage task(String job, String taskId, S3Uri model, S3Uri shard, ScoringSpec spec,
+                                           TaskSpec what) {
         return new ScoringTaskMessage(ScoringTaskMessage.SCHEMA_VERSION, job, taskId, model.toString(),
-                FleetResources.TOKENIZER.toString(), 0, FleetResources.SHARD.toString(), spec, what);
+                FleetResources.TOKENIZER.toString(), 0, shard.toString(), spec, what);
     }
 
     private KafkaTestClient client(String readTopic) {

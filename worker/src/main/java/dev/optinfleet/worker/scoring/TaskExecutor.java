@@ -16,6 +16,7 @@ import dev.optinfleet.worker.storage.ObjectFetcher;
 import jakarta.inject.Singleton;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -32,6 +33,17 @@ public class TaskExecutor {
     private final ModelRuntime runtime;
     private final ObjectFetcher fetcher;
     private final String workerId;
+    /**
+     * (job, object URI) -> the ETag this worker's first task of the job saw. Every later task of the job on this
+     * worker scores the same versions, even if an object is overwritten mid-job, and costs no HEAD request per
+     * object; bounded, oldest first out.
+     */
+    private final Map<String, String> jobVersions = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > 1024;
+        }
+    };
 
     public TaskExecutor(ModelRuntime runtime, ObjectFetcher fetcher, WorkerSettings settings) {
         this.runtime = runtime;
@@ -45,10 +57,11 @@ public class TaskExecutor {
         ScoringTask task = ScoringSpecs.toTask(message.task(), message.shardIndex(), settings.scorer());
         List<ObjectRef> modelFiles = new ArrayList<>();
         for (Map.Entry<String, S3Uri> e : ModelObjects.objects(S3Uri.parse(message.modelUri())).entrySet()) {
-            modelFiles.add(current(e.getValue(), e.getKey()));
+            modelFiles.add(version(message.jobId(), e.getValue(), e.getKey()));
         }
-        ObjectRef tokenizer = current(S3Uri.parse(message.tokenizerUri()), ModelObjects.TOKENIZER_FILE);
-        ObjectRef shard = current(S3Uri.parse(message.shardUri()), "shard.jsonl");
+        ObjectRef tokenizer = version(message.jobId(), S3Uri.parse(message.tokenizerUri()),
+                ModelObjects.TOKENIZER_FILE);
+        ObjectRef shard = version(message.jobId(), S3Uri.parse(message.shardUri()), "shard.jsonl");
         boolean exact = task instanceof ScoringTask.UnitRange;
         return runtime.run(modelFiles, tokenizer, shard, settings, exact, prepared -> {
             long started = System.nanoTime();
@@ -66,8 +79,20 @@ public class TaskExecutor {
         });
     }
 
-    private ObjectRef current(S3Uri uri, String localName) {
-        ObjectInfo info = fetcher.stat(uri.requireObject());
-        return new ObjectRef(uri, info.etag(), localName);
+    private ObjectRef version(String jobId, S3Uri uri, String localName) {
+        String key = jobId + " " + uri;
+        String etag;
+        synchronized (jobVersions) {
+            etag = jobVersions.get(key);
+        }
+        if (etag == null) {
+            ObjectInfo info = fetcher.stat(uri.requireObject());
+            etag = info.etag();
+            synchronized (jobVersions) {
+                jobVersions.putIfAbsent(key, etag);
+                etag = jobVersions.get(key);
+            }
+        }
+        return new ObjectRef(uri, etag, localName);
     }
 }
