@@ -17,6 +17,7 @@ import dev.optinfleet.schemas.scores.ScoresDocument;
 import dev.optinfleet.schemas.status.BudgetResult;
 import dev.optinfleet.storage.ObjectStore;
 import dev.optinfleet.storage.S3Uri;
+import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 
 import java.io.IOException;
@@ -27,6 +28,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
@@ -38,12 +44,27 @@ import java.util.stream.Stream;
 public class OutputWriter {
     static final String OUTPUTS_DIR = "outputs";
 
+    /** Uploads at once: a job's outputs are a few large checkpoints, each uploaded alone is bound by one stream. */
+    static final int UPLOAD_THREADS = 4;
+
     private final ObjectStore store;
     private final Path outputsRoot;
+    private final ExecutorService uploads;
 
     public OutputWriter(ObjectStore store, CoordinatorSettings settings) {
         this.store = store;
         this.outputsRoot = settings.workDir().resolve(OUTPUTS_DIR);
+        AtomicInteger threads = new AtomicInteger();
+        this.uploads = Executors.newFixedThreadPool(UPLOAD_THREADS, r -> {
+            Thread t = new Thread(r, "output-upload-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @PreDestroy
+    void close() {
+        uploads.shutdownNow();
     }
 
     /**
@@ -115,17 +136,44 @@ public class OutputWriter {
         });
         List<Path> files;
         try (Stream<Path> walk = Files.walk(dir)) {
-            files = walk.filter(Files::isRegularFile)
-                    // mask.json last: a reader who finds a budget's mask finds its checkpoint complete beside it.
-                    .sorted((a, b) -> Boolean.compare(isMask(a), isMask(b)))
-                    .toList();
+            files = walk.filter(Files::isRegularFile).toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list the outputs in " + dir, e);
         }
+        // mask.json last: a reader who finds a budget's mask finds its checkpoint complete beside it.
+        uploadAll(prefix, dir, files.stream().filter(f -> !isMask(f)).toList());
+        uploadAll(prefix, dir, files.stream().filter(OutputWriter::isMask).toList());
+    }
+
+    /** Uploads the files side by side and returns once all are stored; the first failure is thrown. */
+    private void uploadAll(S3Uri prefix, Path dir, List<Path> files) {
+        List<Future<?>> pending = new ArrayList<>();
         for (Path file : files) {
             String relative = dir.relativize(file).toString().replace(java.io.File.separatorChar, '/');
             S3Uri target = prefix.resolve(relative);
-            StorageRetry.call("upload " + target, () -> store.putFile(target, file));
+            pending.add(uploads.submit(() -> StorageRetry.call("upload " + target,
+                    () -> store.putFile(target, file))));
+        }
+        RuntimeException failure = null;
+        for (Future<?> f : pending) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                RuntimeException cause = e.getCause() instanceof RuntimeException r ? r
+                        : new IllegalStateException("upload failed: " + e.getCause(), e.getCause());
+                if (failure == null) {
+                    failure = cause;
+                } else {
+                    failure.addSuppressed(cause);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                pending.forEach(p -> p.cancel(true));
+                throw new IllegalStateException("interrupted while uploading the outputs in " + dir, e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
