@@ -37,8 +37,8 @@ public final class EmbeddedFleet implements AutoCloseable {
     private final Path home;
     private QuarkusAppProcess coordinator;
     private final List<QuarkusAppProcess> workers = new ArrayList<>();
-    /** PyTorch threads per worker: this machine's cores shared among the planned workers. */
-    private int engineThreads = 1;
+    /** PyTorch threads per worker: this machine's cores shared among the planned workers; 0: the engine's own. */
+    private int engineThreads;
 
     private EmbeddedFleet(Infrastructure infra, List<AutoCloseable> owned, Path workDir, Path home) {
         this.infra = infra;
@@ -86,7 +86,8 @@ public final class EmbeddedFleet implements AutoCloseable {
         EmbeddedFleet fleet = new EmbeddedFleet(infra, owned, workDir, home);
         // Every worker shares this machine: each PyTorch pool defaulting to all cores oversubscribes them, and the
         // pools' spinning threads then make N workers several times slower than one (measured: bench/fleet).
-        fleet.engineThreads = Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, workers));
+        fleet.engineThreads = Integer.getInteger("optin.fleet.engine-threads",
+                Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, workers)));
         try {
             for (String bucket : List.of("models", "calibration", "optin")) {
                 fleet.store.ensureBucket(bucket);
@@ -148,8 +149,10 @@ public final class EmbeddedFleet implements AutoCloseable {
             props.put("mp.messaging.incoming.scoring-tasks.heartbeat.interval.ms", "2000");
             props.put("optin.worker.id", name);
             props.put("optin.worker.cache-dir", workDir.resolve(name + "-cache").toString());
-            props.put("ai.djl.pytorch.num_threads", Integer.toString(engineThreads));
-            props.put("ai.djl.pytorch.num_interop_threads", Integer.toString(engineThreads));
+            if (engineThreads > 0) {
+                props.put("ai.djl.pytorch.num_threads", Integer.toString(engineThreads));
+                props.put("ai.djl.pytorch.num_interop_threads", Integer.toString(engineThreads));
+            }
         } else {
             props.put("optin.coordinator.work-dir", workDir.resolve(name + "-work").toString());
         }
