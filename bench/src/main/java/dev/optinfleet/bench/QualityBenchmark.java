@@ -17,7 +17,6 @@ import dev.optinfleet.core.flops.FlopModel;
 import dev.optinfleet.core.model.Encoder;
 import dev.optinfleet.core.model.Pooling;
 import dev.optinfleet.core.prune.CheckpointSlicer;
-import dev.optinfleet.core.scoring.FisherScorer;
 import dev.optinfleet.core.scoring.ScoreCombiner;
 import dev.optinfleet.core.scoring.ScorerKind;
 import dev.optinfleet.core.scoring.ScoringPlan;
