@@ -89,7 +89,7 @@ public final class QualityBenchmark {
             }
             Map<String, Row> rows = new LinkedHashMap<>();
             for (int d = 0; d < draws; d++) {
-                CalibrationShard drawn = draw(all, d);
+                CalibrationShard drawn = draw(all, train, d);
                 Map<String, UnitScores> scorers = new LinkedHashMap<>();
                 Map<String, Double> seconds = new LinkedHashMap<>();
                 try (Encoder enc = Encoder.load(model)) {
@@ -195,19 +195,28 @@ public final class QualityBenchmark {
         }
     }
 
-    /** Draw d: the calibration file in the order of a shuffle seeded by d (draw 0 is the file's own order). */
-    private static CalibrationShard draw(CalibrationShard all, int d) {
+    /**
+     * Draw d: the calibration file in the order of a shuffle seeded by d (draw 0 is the file's own order), then the
+     * other train texts, labels dropped, in a shuffle seeded by d. Only {@code fisher} runs on more samples than the
+     * calibration file has; the train texts are the same distribution (the file was drawn from them) and scoring
+     * never sees a label.
+     */
+    private static CalibrationShard draw(CalibrationShard all, LabelledSet train, int d) {
         List<String> texts = new java.util.ArrayList<>(all.texts());
+        List<String> more = new java.util.ArrayList<>(train.texts());
+        more.removeAll(new java.util.HashSet<>(texts));
         if (d > 0) {
             java.util.Collections.shuffle(texts, new java.util.Random(d));
         }
-        return CalibrationShard.of(all.source() + " (draw " + d + ")", texts);
+        java.util.Collections.shuffle(more, new java.util.Random(d));
+        texts.addAll(more);
+        return CalibrationShard.of(all.source() + " and unlabelled train texts (draw " + d + ")", texts);
     }
 
     /** The first {@code samples} calibration texts in 4 length-sorted shards, as the fleet's uploads would be. */
     private static List<TokenBatch> calibration(CalibrationShard all, int samples, TextTokenizer tokenizer) {
         if (samples > all.size()) {
-            throw new IllegalArgumentException(samples + " calibration samples asked, the benchmark's file has "
+            throw new IllegalArgumentException(samples + " calibration samples asked, the benchmark has "
                     + all.size());
         }
         List<TokenBatch> shards = LengthBuckets.split(all.first(samples), tokenizer, 4);

@@ -23,7 +23,9 @@ import java.util.List;
  *   out   = LN(a + F_l)
  * </pre>
  * Only engine-neutral ops are used (matMul, add/mul/div, erf, tanh, mean/sum, softmax, transpose/reshape); the
- * embedding lookup is done in Java.
+ * embedding lookup is done in Java. On PyTorch, GELU and LayerNorm run as the engine's fused kernels instead (same
+ * formulas: erf GELU, biased variance): composed from primitives they are a dozen memory-bound passes over every
+ * activation, which cost more than the matmuls on the large batched passes of exact scoring.
  *
  * <p>Weights live in this encoder's own manager and are read-only, so several threads may run passes at once,
  * each in its own scope manager. Every result lands in the manager of the activations passed in (the left
@@ -52,6 +54,7 @@ public final class Encoder implements AutoCloseable {
      */
     private final NDArray queryScale;
     private final NDArray layerNormEps;
+    private final boolean fused;
     private final NDArray inverseSqrt2;
     private final NDArray one;
     private final NDArray half;
@@ -71,6 +74,7 @@ public final class Encoder implements AutoCloseable {
         this.embeddingsLnBias = vector(checkpoint, TensorNames.EMBEDDINGS_LN_BIAS);
         this.queryScale = scalar(1.0f / (float) Math.sqrt(config.headDim()));
         this.layerNormEps = scalar((float) config.layerNormEps());
+        this.fused = "PyTorch".equals(manager.getEngine().getEngineName());
         this.inverseSqrt2 = scalar((float) (1.0 / Math.sqrt(2.0)));
         this.one = scalar(1f);
         this.half = scalar(0.5f);
@@ -341,6 +345,10 @@ public final class Encoder implements AutoCloseable {
     }
 
     private NDArray layerNorm(NDArray x, NDArray weight, NDArray bias) {
+        if (fused) {
+            return x.getNDArrayInternal().layerNorm(x, new Shape(x.getShape().getLastDimension()), weight, bias,
+                    (float) config.layerNormEps()).singletonOrThrow();
+        }
         NDArray mean = x.mean(new int[] {-1}, true);
         NDArray centred = x.sub(mean);
         NDArray var = centred.square().mean(new int[] {-1}, true);
@@ -348,6 +356,9 @@ public final class Encoder implements AutoCloseable {
     }
 
     private NDArray gelu(NDArray x) {
+        if (fused) {
+            return x.getNDArrayInternal().gelu();
+        }
         return x.mul(x.mul(inverseSqrt2).erf().add(one)).mul(half);
     }
 

@@ -18,7 +18,8 @@ import java.util.Objects;
  * @param lastLayerMultiplier scores of the last layer's units × this (0.5 for trajectory, 1 otherwise)
  * @param seed                token-row sample and Fisher probes
  * @param maxSamples          samples used per shard (128, the paper's batch)
- * @param unitBatch           removed units evaluated in one batched pass by the exact scorers
+ * @param unitBatch           most removed units evaluated in one batched pass by the exact scorers (fewer on
+ *                            large shards, see {@link ExactScorer})
  * @param fisherProbes        random output probes per sample for {@code fisher}
  * @param fisherBatch         samples per gradient pass for {@code fisher}
  */

@@ -35,6 +35,13 @@ class ExactScorerTest {
         }
     }
 
+    @Test
+    void largeShardsRunFewerRemovedUnitsPerPass() {
+        assertEquals(16, ExactScorer.unitsPerPass(16, 2, 10), "a small shard takes the whole unit batch");
+        assertEquals(5, ExactScorer.unitsPerPass(16, 8, 88), "8 x 88 tokens: 5 units fit 4096 token rows");
+        assertEquals(1, ExactScorer.unitsPerPass(16, 32, 147), "a pass never has fewer than one unit");
+    }
+
     static void assertMatches(NaiveScorer naive, UnitTerms fast) {
         for (int i = 0; i < fast.size(); i++) {
             double[] expected = naive.terms(fast.layer(), fast.kind(), fast.from() + i);
