@@ -43,14 +43,19 @@ import java.util.Map;
  * shows the mean and the range over draws: a difference inside the ranges is not a finding. One exact
  * leave-one-out pass yields both terms, so {@code trajectory} at every lambda and {@code output} share a scoring
  * run per draw. {@code fisher} costs about a thousandth of it per sample, so it also runs on more samples: the
- * comparison at equal (or far lower) cost. Every row is solved with one FlopModel (the mean length of the whole
- * calibration file), so a budget means the same model size in every row.
+ * comparison at equal (or far lower) cost; {@code fisher_trajectory} runs on the largest of those sample counts
+ * and one gradient run serves all its lambdas. Sample counts above the calibration file's 128 take unlabelled
+ * train texts. Every row is solved with one FlopModel (the mean length of the whole calibration file), so a budget
+ * means the same model size in every row.
  *
  * <p>Arguments: {@code [exactSamples=8] [draws=3] [fisherSamples...=8 32 128]}; {@code exactSamples} 0 skips the
  * exact rows.
  */
 public final class QualityBenchmark {
     static final double[] BUDGETS = {1.0, 0.9, 0.8, 0.7, 0.6, 0.5};
+    static final double[] TRAJECTORY_LAMBDAS = {10, 1, 0.1};
+    /** lambda 10 gave 86.4% at budget 0.5 on draw 0, far behind 1 and 0.1; 0.3 sits between those two. */
+    static final double[] GRADIENT_TRAJECTORY_LAMBDAS = {1, 0.3, 0.1};
 
     public static void main(String[] args) throws Exception {
         int exactSamples = args.length > 0 ? Integer.parseInt(args[0]) : 8;
@@ -100,7 +105,7 @@ public final class QualityBenchmark {
                         TermTable exact = score(enc, calibration, trajectory);
                         double exactSeconds = (System.nanoTime() - start) / 1e9;
                         String suffix = ", " + exactSamples + " samples";
-                        for (double lambda : new double[] {10, 1, 0.1}) {
+                        for (double lambda : TRAJECTORY_LAMBDAS) {
                             ScoreCombiner.Combined c = ScoreCombiner.combine(exact, trajectory.withLambda(lambda),
                                     true);
                             String name = String.format("trajectory, lambda %s%s%s", BenchFormat.number(lambda),
@@ -123,6 +128,23 @@ public final class QualityBenchmark {
                         seconds.put(name, (System.nanoTime() - start) / 1e9);
                         ScoreCombiner.Combined f = ScoreCombiner.combine(fisherTable, fisher, true);
                         scorers.put(name, new UnitScores(f.headScores(), f.neuronScores()));
+                    }
+                    int most = java.util.Arrays.stream(fisherSamples).max().orElse(0);
+                    if (most > 0) {
+                        ScoringSettings gradientTrajectory = ScoringSettings.defaults(ScorerKind.FISHER_TRAJECTORY)
+                                .withSeed(d);
+                        List<TokenBatch> calibration = calibration(drawn, most, tokenizer);
+                        long start = System.nanoTime();
+                        TermTable table = score(enc, calibration, gradientTrajectory);
+                        double took = (System.nanoTime() - start) / 1e9;
+                        for (double lambda : GRADIENT_TRAJECTORY_LAMBDAS) {
+                            ScoreCombiner.Combined c = ScoreCombiner.combine(table,
+                                    gradientTrajectory.withLambda(lambda), true);
+                            String name = String.format("fisher_trajectory, lambda %s, %d samples",
+                                    BenchFormat.number(lambda), most);
+                            scorers.put(name, new UnitScores(c.headScores(), c.neuronScores()));
+                            seconds.put(name, took);
+                        }
                     }
                 }
                 if (d == 0) {
@@ -234,7 +256,7 @@ public final class QualityBenchmark {
         TermTable table = new TermTable(enc.config());
         int[] sizes = shards.stream().mapToInt(TokenBatch::size).toArray();
         List<ScoringTask> plan = ScoringPlan.plan(enc.config(), settings, sizes, 512, 64);
-        boolean exact = settings.scorer() != ScorerKind.FISHER;
+        boolean exact = !settings.scorer().gradient();
         for (int s = 0; s < shards.size(); s++) {
             TokenBatch batch = shards.get(s);
             try (TeacherPass teacher = exact ? new TeacherPass(enc, batch, settings) : null) {

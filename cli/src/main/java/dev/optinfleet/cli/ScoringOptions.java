@@ -7,15 +7,16 @@ import picocli.CommandLine.Option;
 /** Scorer choice and its settings, shared by the commands that score. */
 final class ScoringOptions {
     /** The product default, chosen from the quality benchmark (README, "Which scorer"). */
-    static final String DEFAULT_SCORER = "fisher";
+    static final String DEFAULT_SCORER = "fisher_trajectory";
 
     @Option(names = "--scorer", defaultValue = DEFAULT_SCORER,
-            description = "fisher (default: best measured), output (exact leave-one-out KL) or trajectory (the"
-                    + " paper's score).")
+            description = "fisher_trajectory (default: best measured; fisher plus a gradient estimate of the"
+                    + " paper's feature drift), fisher (output term only, 2.5x cheaper), output (exact leave-one-out"
+                    + " KL) or trajectory (the paper's score, exact).")
     String scorer;
 
-    @Option(names = "--lambda", description = "trajectory: output term weighted to about 1/lambda of the feature"
-            + " term (default 10).")
+    @Option(names = "--lambda", description = "trajectory, fisher_trajectory: output term weighted to about"
+            + " 1/lambda of the feature term (default 10 and 0.3).")
     Double lambda;
 
     @Option(names = "--max-samples", description = "samples used per calibration shard (default 128).")
@@ -29,7 +30,7 @@ final class ScoringOptions {
     int neuronsPerTask;
 
     @Option(names = "--samples-per-task", defaultValue = "32",
-            description = "fisher: samples per task (how work is split).")
+            description = "fisher, fisher_trajectory: samples per task (how work is split).")
     int samplesPerTask;
 
     ScoringSettings settings() {

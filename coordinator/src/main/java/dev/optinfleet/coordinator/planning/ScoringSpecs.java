@@ -12,7 +12,7 @@ import dev.optinfleet.schemas.job.ScoringSpec;
  */
 public final class ScoringSpecs {
     /** The scorer of a request that names none: label-free, needs no exact leave-one-out passes. */
-    public static final String DEFAULT_SCORER = ScorerKind.FISHER.wireName();
+    public static final String DEFAULT_SCORER = ScorerKind.FISHER_TRAJECTORY.wireName();
 
     private ScoringSpecs() {
     }

@@ -101,7 +101,7 @@ public final class LocalPruner {
         try (Encoder encoder = Encoder.load(dense)) {
             for (int s = 0; s < batches.size(); s++) {
                 TokenBatch batch = batches.get(s);
-                boolean exact = settings.scorer() != dev.optinfleet.core.scoring.ScorerKind.FISHER;
+                boolean exact = !settings.scorer().gradient();
                 try (TeacherPass teacher = exact ? new TeacherPass(encoder, batch, settings) : null) {
                     for (ScoringTask task : plan) {
                         if (task.shard() != s) {

@@ -33,6 +33,15 @@ public final class FisherScorer {
 
     /** Terms of every unit of every layer (heads then neurons per layer) from one shard. */
     public static List<UnitTerms> score(Encoder encoder, TokenBatch shard, ScoringSettings settings) {
+        return score(encoder, shard, settings, false);
+    }
+
+    /**
+     * As {@link #score(Encoder, TokenBatch, ScoringSettings)}; with {@code features}, also the feature term: a
+     * Gauss-Newton estimate of the trajectory's Gram-matrix drift (see {@link #gradients}).
+     */
+    public static List<UnitTerms> score(Encoder encoder, TokenBatch shard, ScoringSettings settings,
+                                        boolean features) {
         ModelConfig c = encoder.config();
         if (c.isPruned()) {
             throw new IllegalArgumentException("scoring needs the dense model, got " + c);
@@ -40,35 +49,51 @@ public final class FisherScorer {
         int layers = c.numLayers();
         double[][] heads = new double[layers][c.numHeads()];
         double[][] neurons = new double[layers][c.intermediateSize()];
+        double[][] headFeatures = new double[layers][c.numHeads()];
+        double[][] neuronFeatures = new double[layers][c.intermediateSize()];
         Random random = new Random(settings.seed());
         int probes = settings.fisherProbes();
         for (int from = 0; from < shard.size(); from += settings.fisherBatch()) {
             TokenBatch batch = shard.rows(from, Math.min(shard.size(), from + settings.fisherBatch()));
-            Gradients g = gradients(encoder, batch, probes, random);
+            Gradients g = gradients(encoder, batch, probes, features, random);
+            int outputRows = probes * batch.size();
             for (int l = 0; l < layers; l++) {
-                accumulateSquares(heads[l], g.heads[l], probes);
-                accumulateSquares(neurons[l], g.neurons[l], probes);
+                accumulateSquares(heads[l], g.heads[l], 0, outputRows, probes);
+                accumulateSquares(neurons[l], g.neurons[l], 0, outputRows, probes);
+                if (features) {
+                    accumulateSquares(headFeatures[l], g.heads[l], outputRows, 2 * outputRows, probes);
+                    accumulateSquares(neuronFeatures[l], g.neurons[l], outputRows, 2 * outputRows, probes);
+                }
             }
         }
         List<UnitTerms> out = new ArrayList<>();
         for (int l = 0; l < layers; l++) {
-            out.add(new UnitTerms(l, UnitKind.HEAD, 0, new double[c.numHeads()], heads[l]));
-            out.add(new UnitTerms(l, UnitKind.NEURON, 0, new double[c.intermediateSize()], neurons[l]));
+            out.add(new UnitTerms(l, UnitKind.HEAD, 0, headFeatures[l], heads[l]));
+            out.add(new UnitTerms(l, UnitKind.NEURON, 0, neuronFeatures[l], neurons[l]));
         }
         return out;
     }
 
     /**
-     * Gradients of r · z with respect to the gates, one set per stacked row (probe copy-major, then sample):
-     * heads[l] has P·B·H entries, neurons[l] has P·B·F.
+     * Gradients with respect to the gates, one set per stacked row (probe copy-major, then sample): heads[l] has
+     * R·H entries, neurons[l] has R·F. The first P·B rows carry output probes (r · z); with feature probes, P·B
+     * more rows carry Σ_j s_j · G_j, the Gram matrix G_j of row's L2-normalised layer-j features (tokens x tokens,
+     * padding excluded) against a standard normal s_j per layer. E[(s · ∂G/∂g_i)²] = ‖∂G/∂g_i‖², the Gauss-Newton
+     * estimate of the Gram drift Σ_j ‖G_j − G_j'‖² when unit i goes: the trajectory score's feature term, over all
+     * layers from the unit's own on and within each sample, in one backward pass.
      */
     record Gradients(float[][] heads, float[][] neurons) {
     }
 
     static Gradients gradients(Encoder encoder, TokenBatch batch, int probes, Random random) {
+        return gradients(encoder, batch, probes, false, random);
+    }
+
+    static Gradients gradients(Encoder encoder, TokenBatch batch, int probes, boolean features, Random random) {
         try (NDManager scope = encoder.newScope()) {
             ModelConfig c = encoder.config();
-            TokenBatch stacked = stack(batch, probes);
+            int copies = features ? 2 * probes : probes;
+            TokenBatch stacked = stack(batch, copies);
             NDArray dense;
             try (NDManager densePass = encoder.newScope()) {
                 EncoderOutput out = encoder.forward(densePass, batch);
@@ -76,15 +101,51 @@ public final class FisherScorer {
                 dense = (c.hasClassifier() ? dense.softmax(-1) : dense);
                 dense.attach(scope);
             }
-            NDArray probe = scope.create(drawProbes(dense.toFloatArray(), (int) dense.getShape().get(1), batch.size(),
-                    probes, c.hasClassifier(), random), new Shape((long) probes * batch.size(),
-                    dense.getShape().get(1)));
-            return gradients(encoder, scope, stacked, probe);
+            int width = (int) dense.getShape().get(1);
+            float[] r = java.util.Arrays.copyOf(drawProbes(dense.toFloatArray(), width, batch.size(), probes,
+                    c.hasClassifier(), random), copies * batch.size() * width); // feature rows: no output probe
+            NDArray probe = scope.create(r, new Shape((long) copies * batch.size(), width));
+            NDArray[] gramProbes = features ? gramProbes(scope, batch, probes, c.numLayers(), random) : null;
+            return gradients(encoder, scope, stacked, probe, gramProbes);
         }
+    }
+
+    /**
+     * Per layer, [2·P·B, S, S]: zero on the output rows, standard normal on the feature rows between real tokens,
+     * zero where either token is padding.
+     */
+    private static NDArray[] gramProbes(NDManager scope, TokenBatch batch, int probes, int layers, Random random) {
+        int b = batch.size();
+        int s = batch.sequenceLength();
+        long[] mask = batch.attentionMask();
+        NDArray[] out = new NDArray[layers];
+        for (int l = 0; l < layers; l++) {
+            float[] r = new float[2 * probes * b * s * s];
+            for (int p = 0; p < probes; p++) {
+                for (int row = 0; row < b; row++) {
+                    int off = ((probes + p) * b + row) * s * s;
+                    for (int i = 0; i < s; i++) {
+                        for (int j = 0; j < s; j++) {
+                            if (mask[row * s + i] != 0 && mask[row * s + j] != 0) {
+                                r[off + i * s + j] = (float) random.nextGaussian();
+                            }
+                        }
+                    }
+                }
+            }
+            out[l] = scope.create(r, new Shape(2L * probes * b, s, s));
+        }
+        return out;
     }
 
     /** Per-row gradients of Σ probe · z (one gate row per row of {@code stacked}). */
     static Gradients gradients(Encoder encoder, NDManager scope, TokenBatch stacked, NDArray probe) {
+        return gradients(encoder, scope, stacked, probe, null);
+    }
+
+    /** Per-row gradients of Σ probe · z + Σ_j gramProbes[j] · G_j (when given). */
+    static Gradients gradients(Encoder encoder, NDManager scope, TokenBatch stacked, NDArray probe,
+                               NDArray[] gramProbes) {
         ModelConfig c = encoder.config();
         int layers = c.numLayers();
         int rows = stacked.size();
@@ -109,8 +170,15 @@ public final class FisherScorer {
                     return neuronGates[layer];
                 }
             };
-            EncoderOutput out = encoder.forward(scope, stacked, gates, false);
+            EncoderOutput out = encoder.forward(scope, stacked, gates, gramProbes != null);
             NDArray projection = out.output().mul(probe).sum();
+            if (gramProbes != null) {
+                for (int l = 0; l < layers; l++) {
+                    NDArray f = out.features().get(l);
+                    NDArray unit = f.div(f.square().sum(new int[] {-1}, true).sqrt());
+                    projection = projection.add(unit.matMul(unit.transpose(0, 2, 1)).mul(gramProbes[l]).sum());
+                }
+            }
             collector.backward(projection);
         }
         float[][] h = new float[layers][];
@@ -155,10 +223,10 @@ public final class FisherScorer {
         return n - 1;
     }
 
-    /** Adds Σ_rows g² / P: over samples the sum, over probes the mean. */
-    private static void accumulateSquares(double[] into, float[] grads, int copies) {
+    /** Adds Σ g² / P over rows [from, to): over samples the sum, over probes the mean. */
+    private static void accumulateSquares(double[] into, float[] grads, int from, int to, int copies) {
         int units = into.length;
-        for (int row = 0; row < grads.length / units; row++) {
+        for (int row = from; row < to; row++) {
             for (int i = 0; i < units; i++) {
                 double g = grads[row * units + i];
                 into[i] += g * g / copies;

@@ -27,10 +27,13 @@ public final class ScoreCombiner {
 
     /**
      * @param hasClassifier whether the model has a classification head: the paper's output term exists only then,
-     *                      so {@code trajectory} on a headless model is its feature term alone (w = 0)
+     *                      so {@code trajectory} on a headless model is its feature term alone (w = 0);
+     *                      {@code fisher_trajectory} balances the pooled output's term in either case
      */
     public static Combined combine(TermTable table, ScoringSettings settings, boolean hasClassifier) {
-        double w = settings.needsFeatureTerm() && !hasClassifier ? 0.0 : outputWeight(table, settings);
+        // The paper's output term exists only with a classifier; the gradient estimate keeps the pooled output's
+        // drift, which is what a headless (embedding) model delivers.
+        double w = settings.scorer() == ScorerKind.TRAJECTORY && !hasClassifier ? 0.0 : outputWeight(table, settings);
         // Only trajectory has a feature term; the others ignore one a shared table may hold.
         double featureWeight = settings.needsFeatureTerm() ? 1.0 : 0.0;
         double[][] h = new double[table.layers()][table.heads()];

@@ -12,7 +12,17 @@ public enum ScorerKind {
     /** Exact leave-one-out divergence of the model output only. */
     OUTPUT,
     /** Label-free Gauss-Newton (Fisher) estimate of the output divergence from gate gradients. */
-    FISHER;
+    FISHER,
+    /**
+     * The trajectory score estimated from gate gradients: the Fisher output term plus a Gauss-Newton estimate of
+     * the Gram-matrix drift of every later layer's features, balanced by lambda like {@code trajectory}.
+     */
+    FISHER_TRAJECTORY;
+
+    /** Whether the scorer works from gate gradients over sample batches rather than exact leave-one-out passes. */
+    public boolean gradient() {
+        return this == FISHER || this == FISHER_TRAJECTORY;
+    }
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);
@@ -24,6 +34,7 @@ public enum ScorerKind {
                 return k;
             }
         }
-        throw new IllegalArgumentException("scorer must be one of trajectory, output, fisher, was '" + value + "'");
+        throw new IllegalArgumentException("scorer must be one of trajectory, output, fisher, fisher_trajectory, was '"
+                + value + "'");
     }
 }

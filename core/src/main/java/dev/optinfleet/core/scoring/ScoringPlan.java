@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * Splits a job into {@link ScoringTask}s. Exact scorers: per shard, one task per layer for its heads and one per
- * {@code neuronsPerTask} neurons; {@code fisher}: per shard, one task per {@code samplesPerTask} samples. Every
+ * {@code neuronsPerTask} neurons; gradient scorers: per shard, one task per {@code samplesPerTask} samples. Every
  * unit is covered exactly once per shard, which is what the merge checks.
  */
 public final class ScoringPlan {
@@ -25,7 +25,7 @@ public final class ScoringPlan {
         }
         List<ScoringTask> tasks = new ArrayList<>();
         for (int shard = 0; shard < shardSizes.length; shard++) {
-            if (settings.scorer() == ScorerKind.FISHER) {
+            if (settings.scorer().gradient()) {
                 for (int from = 0; from < shardSizes[shard]; from += samplesPerTask) {
                     tasks.add(new ScoringTask.GradientBatch(shard, from,
                             Math.min(shardSizes[shard], from + samplesPerTask)));

@@ -49,10 +49,14 @@ public record ScoringSettings(ScorerKind scorer, int tokenRows, double lambda, d
         }
     }
 
-    /** The defaults of a scorer: the paper's multipliers for trajectory, none for the output-only estimators. */
+    /**
+     * The defaults of a scorer: the paper's multipliers and lambda 10 for trajectory; no multipliers for the
+     * estimators, and lambda 0.3 for fisher_trajectory (the quality benchmark's pick of 1, 0.3 and 0.1).
+     */
     public static ScoringSettings defaults(ScorerKind scorer) {
         boolean paper = scorer == ScorerKind.TRAJECTORY;
-        return new ScoringSettings(scorer, 768, 10.0, Double.NaN, paper ? 0.5 : 1.0, paper ? 0.5 : 1.0, 0L, 128,
+        double lambda = scorer == ScorerKind.FISHER_TRAJECTORY ? 0.3 : 10.0;
+        return new ScoringSettings(scorer, 768, lambda, Double.NaN, paper ? 0.5 : 1.0, paper ? 0.5 : 1.0, 0L, 128,
                 16, 8, 8);
     }
 
@@ -129,7 +133,7 @@ public record ScoringSettings(ScorerKind scorer, int tokenRows, double lambda, d
 
     /** Whether the scorer needs the Gram-matrix feature term. */
     public boolean needsFeatureTerm() {
-        return scorer == ScorerKind.TRAJECTORY;
+        return scorer == ScorerKind.TRAJECTORY || scorer == ScorerKind.FISHER_TRAJECTORY;
     }
 
     /** A flat description for mask.json and job results (w is added by whoever derives it). */
@@ -138,6 +142,8 @@ public record ScoringSettings(ScorerKind scorer, int tokenRows, double lambda, d
         m.put("scorer", scorer.wireName());
         if (scorer == ScorerKind.TRAJECTORY) {
             m.put("token_rows", tokenRows);
+        }
+        if (needsFeatureTerm()) {
             m.put("lambda", lambda);
             if (!Double.isNaN(outputWeight)) {
                 m.put("output_weight", outputWeight);
@@ -147,7 +153,7 @@ public record ScoringSettings(ScorerKind scorer, int tokenRows, double lambda, d
         m.put("last_layer_multiplier", lastLayerMultiplier);
         m.put("seed", seed);
         m.put("max_samples", maxSamples);
-        if (scorer == ScorerKind.FISHER) {
+        if (scorer.gradient()) {
             m.put("fisher_probes", fisherProbes);
             m.put("fisher_batch", fisherBatch);
         }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ScoreCombinerTest {
     private static final double EPS = 1e-12;
@@ -61,6 +62,15 @@ class ScoreCombinerTest {
                 false);
         assertEquals(0.0, c.outputWeight());
         assertEquals(15.0, c.neuronScores()[1][5], EPS);
+    }
+
+    @Test
+    void gradientTrajectoryKeepsTheOutputTermWithoutClassifier() {
+        ScoreCombiner.Combined c = ScoreCombiner.combine(table(),
+                ScoringSettings.defaults(ScorerKind.FISHER_TRAJECTORY), false);
+        assertTrue(c.outputWeight() > 0, "w was " + c.outputWeight());
+        assertEquals(c.outputWeight(), ScoreCombiner.combine(table(),
+                ScoringSettings.defaults(ScorerKind.FISHER_TRAJECTORY), true).outputWeight());
     }
 
     @Test

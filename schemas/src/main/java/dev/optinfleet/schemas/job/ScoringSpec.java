@@ -10,8 +10,9 @@ public record ScoringSpec(String scorer, Integer tokenRows, Double lambda, Doubl
                           Integer unitBatch, Integer fisherProbes, Integer fisherBatch) {
 
     public ScoringSpec {
-        if (scorer != null && !scorer.equals("trajectory") && !scorer.equals("output") && !scorer.equals("fisher")) {
-            throw new IllegalArgumentException("scoring.scorer must be one of trajectory, output, fisher, was '"
+        if (scorer != null && !java.util.List.of("trajectory", "output", "fisher", "fisher_trajectory").contains(scorer)) {
+            throw new IllegalArgumentException("scoring.scorer must be one of trajectory, output, fisher,"
+                    + " fisher_trajectory, was '"
                     + scorer + "'");
         }
         positive("scoring.token_rows", tokenRows);

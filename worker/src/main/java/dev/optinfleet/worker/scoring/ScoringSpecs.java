@@ -18,7 +18,8 @@ public final class ScoringSpecs {
     /** The complete settings: the scorer's defaults overridden by every non-null field of the spec. */
     public static ScoringSettings toSettings(ScoringSpec spec) {
         if (spec == null || spec.scorer() == null) {
-            throw new IllegalArgumentException("scoring.scorer is required (trajectory, output or fisher)");
+            throw new IllegalArgumentException("scoring.scorer is required (trajectory, output, fisher or"
+                    + " fisher_trajectory)");
         }
         return ScoringSettings.fromSpec(spec, null);
     }
@@ -29,15 +30,16 @@ public final class ScoringSpecs {
      */
     public static ScoringTask toTask(TaskSpec spec, int shardIndex, ScorerKind scorer) {
         if ("unit_range".equals(spec.type())) {
-            if (scorer == ScorerKind.FISHER) {
+            if (scorer.gradient()) {
                 throw new IllegalArgumentException("task.type unit_range needs an exact scorer (trajectory or"
-                        + " output), but scoring.scorer is fisher");
+                        + " output), but scoring.scorer is " + scorer.wireName());
             }
             UnitKind kind = "head".equals(spec.kind()) ? UnitKind.HEAD : UnitKind.NEURON;
             return new ScoringTask.UnitRange(shardIndex, spec.layer(), kind, spec.from(), spec.count());
         }
-        if (scorer != ScorerKind.FISHER) {
-            throw new IllegalArgumentException("task.type " + spec.type() + " needs scoring.scorer fisher, was "
+        if (!scorer.gradient()) {
+            throw new IllegalArgumentException("task.type " + spec.type() + " needs scoring.scorer fisher or"
+                    + " fisher_trajectory, was "
                     + scorer.wireName());
         }
         return new ScoringTask.GradientBatch(shardIndex, spec.sampleFrom(), spec.sampleTo());

@@ -19,6 +19,8 @@ class ScoringSpecsTest {
         assertEquals(ScoringSettings.defaults(ScorerKind.TRAJECTORY),
                 ScoringSpecs.toSettings(ScoringSpec.of("trajectory")));
         assertEquals(ScoringSettings.defaults(ScorerKind.FISHER), ScoringSpecs.toSettings(ScoringSpec.of("fisher")));
+        assertEquals(ScoringSettings.defaults(ScorerKind.FISHER_TRAJECTORY),
+                ScoringSpecs.toSettings(ScoringSpec.of("fisher_trajectory")));
     }
 
     @Test
@@ -42,6 +44,8 @@ class ScoringSpecsTest {
                 ScoringSpecs.toTask(TaskSpec.unitRange(5, "neuron", 100, 50), 2, ScorerKind.TRAJECTORY));
         assertEquals(new ScoringTask.GradientBatch(1, 8, 16),
                 ScoringSpecs.toTask(TaskSpec.gradientBatch(8, 16), 1, ScorerKind.FISHER));
+        assertEquals(new ScoringTask.GradientBatch(0, 0, 4),
+                ScoringSpecs.toTask(TaskSpec.gradientBatch(0, 4), 0, ScorerKind.FISHER_TRAJECTORY));
     }
 
     @Test
