@@ -1,6 +1,7 @@
 package dev.optinfleet.coordinator;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.optinfleet.coordinator.planning.ScoringSpecs;
 import dev.optinfleet.registry.events.CheckpointVersion;
 import dev.optinfleet.registry.events.LedgerSettings;
 import dev.optinfleet.registry.events.ProcessedCheckpoints;
@@ -143,7 +144,7 @@ class CoordCheckpointEventsTest {
         assertEquals(result.path("mask_uri").asText(), v.path("mask_uri").asText());
         assertEquals(result.path("prunable_flops_after").asDouble(), v.path("flops").path("prunable_after").asDouble());
         assertTrue(v.path("flops").path("total_after").asDouble() < v.path("flops").path("total_before").asDouble());
-        assertEquals("fisher", v.path("scoring").path("scorer").asText(), v.toString());
+        assertEquals(ScoringSpecs.DEFAULT_SCORER, v.path("scoring").path("scorer").asText(), v.toString());
         int number = v.path("version").asInt();
         assertEquals(v, Api.json(api.get("/models/" + name + "/" + number)));
         assertTrue(api.get("/models").body().contains("\"job_id\":\"" + jobId + "\""));

@@ -1,6 +1,7 @@
 package dev.optinfleet.coordinator;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.optinfleet.coordinator.planning.ScoringSpecs;
 import dev.optinfleet.core.checkpoint.Checkpoint;
 import dev.optinfleet.core.checkpoint.CheckpointLoader;
 import dev.optinfleet.core.pipeline.JobOutputs;
@@ -75,7 +76,7 @@ class CoordFisherJobTest {
 
     @Test
     void fisherJobWithEveryResultTwiceAndOutOfOrderEqualsTheLocalPruner() throws Exception {
-        // No scoring settings at all: the coordinator must default to fisher and complete every field.
+        // No scoring settings at all: the coordinator must default to its gradient scorer and complete every field.
         JobRequest request = Api.request("minilm", BUDGETS, null, SAMPLES_PER_TASK);
         String jobId = api.submit(request);
 
@@ -86,7 +87,7 @@ class CoordFisherJobTest {
         assertEquals(List.of("s0-samples-0-4", "s0-samples-4-8"),
                 tasks.stream().map(ScoringTaskMessage::taskId).sorted().toList());
         for (ScoringTaskMessage t : tasks) {
-            assertEquals("fisher", t.scoring().scorer());
+            assertEquals(ScoringSpecs.DEFAULT_SCORER, t.scoring().scorer());
             assertEquals("gradient_batch", t.task().type());
         }
 
@@ -136,7 +137,8 @@ class CoordFisherJobTest {
         Path expected = Files.createTempDirectory("local-pruner");
         Checkpoint dense = CheckpointLoader.load(CoordFleetResources.localModel()).named("minilm");
         LocalPruner.run(new LocalPruner.Request(dense, CoordFleetResources.localTokenizer(),
-                List.of(CoordFleetResources.localShard()), BUDGETS, ScoringSettings.defaults(ScorerKind.FISHER),
+                List.of(CoordFleetResources.localShard()), BUDGETS,
+                ScoringSettings.defaults(ScorerKind.fromWireName(ScoringSpecs.DEFAULT_SCORER)),
                 256, SAMPLES_PER_TASK, expected), ScoringProgress.NONE);
 
         MaskAssertions.assertSameScores(Files.readString(expected.resolve("scores.json")),

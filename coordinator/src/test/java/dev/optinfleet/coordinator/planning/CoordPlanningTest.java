@@ -25,10 +25,11 @@ class CoordPlanningTest {
             Pooling.CLS, 0, List.of());
 
     @Test
-    void aMissingScoringSpecBecomesACompleteFisherSpec() {
+    void aMissingScoringSpecBecomesACompleteSpecOfTheDefaultScorer() {
         ScoringSpec spec = ScoringSpecs.complete(null);
-        ScoringSettings d = ScoringSettings.defaults(ScorerKind.FISHER);
-        assertEquals("fisher", spec.scorer());
+        ScoringSettings d = ScoringSettings.defaults(ScorerKind.FISHER_TRAJECTORY);
+        assertEquals("fisher_trajectory", spec.scorer());
+        assertEquals(d.lambda(), spec.lambda());
         assertEquals(d.tokenRows(), spec.tokenRows());
         assertEquals(d.maxSamples(), spec.maxSamples());
         assertEquals(d.fisherProbes(), spec.fisherProbes());
