@@ -31,17 +31,13 @@ public final class FisherScorer {
     private FisherScorer() {
     }
 
-    /** Terms of every unit of every layer (heads then neurons per layer) from one shard. */
-    public static List<UnitTerms> score(Encoder encoder, TokenBatch shard, ScoringSettings settings) {
-        return score(encoder, shard, settings, false);
-    }
-
     /**
-     * As {@link #score(Encoder, TokenBatch, ScoringSettings)}; with {@code features}, also the feature term: a
-     * Gauss-Newton estimate of the trajectory's Gram-matrix drift (see {@link #gradients}).
+     * Terms of every unit of every layer (heads then neurons per layer) from one shard; for
+     * {@code fisher_trajectory} also the feature term, a Gauss-Newton estimate of the trajectory's Gram-matrix
+     * drift (see {@link #gradients}).
      */
-    public static List<UnitTerms> score(Encoder encoder, TokenBatch shard, ScoringSettings settings,
-                                        boolean features) {
+    public static List<UnitTerms> score(Encoder encoder, TokenBatch shard, ScoringSettings settings) {
+        boolean features = settings.scorer() == ScorerKind.FISHER_TRAJECTORY;
         ModelConfig c = encoder.config();
         if (c.isPruned()) {
             throw new IllegalArgumentException("scoring needs the dense model, got " + c);
@@ -83,10 +79,6 @@ public final class FisherScorer {
      * layers from the unit's own on and within each sample, in one backward pass.
      */
     record Gradients(float[][] heads, float[][] neurons) {
-    }
-
-    static Gradients gradients(Encoder encoder, TokenBatch batch, int probes, Random random) {
-        return gradients(encoder, batch, probes, false, random);
     }
 
     static Gradients gradients(Encoder encoder, TokenBatch batch, int probes, boolean features, Random random) {

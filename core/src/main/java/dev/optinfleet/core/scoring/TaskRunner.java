@@ -29,7 +29,6 @@ public final class TaskRunner {
         }
         // A seed per (shard, batch): the estimate does not depend on which worker runs which task, or in which order.
         ScoringSettings own = settings.withSeed(settings.seed() * 1_000_003L + 7919L * g.shard() + g.from());
-        return FisherScorer.score(encoder, shard.rows(g.from(), g.to()), own,
-                settings.scorer() == ScorerKind.FISHER_TRAJECTORY);
+        return FisherScorer.score(encoder, shard.rows(g.from(), g.to()), own);
     }
 }
