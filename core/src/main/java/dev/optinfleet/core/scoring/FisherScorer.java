@@ -130,12 +130,10 @@ public final class FisherScorer {
         return out;
     }
 
-    /** Per-row gradients of Σ probe · z (one gate row per row of {@code stacked}). */
-    static Gradients gradients(Encoder encoder, NDManager scope, TokenBatch stacked, NDArray probe) {
-        return gradients(encoder, scope, stacked, probe, null);
-    }
-
-    /** Per-row gradients of Σ probe · z + Σ_j gramProbes[j] · G_j (when given). */
+    /**
+     * Per-row gradients of Σ probe · z + Σ_j gramProbes[j] · G_j (one gate row per row of {@code stacked};
+     * {@code gramProbes} null for the output term alone).
+     */
     static Gradients gradients(Encoder encoder, NDManager scope, TokenBatch stacked, NDArray probe,
                                NDArray[] gramProbes) {
         ModelConfig c = encoder.config();

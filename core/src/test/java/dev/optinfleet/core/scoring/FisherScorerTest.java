@@ -36,7 +36,8 @@ class FisherScorerTest {
         }
         try (Encoder enc = Encoder.load(c); NDManager scope = enc.newScope()) {
             NDArray probe = scope.create(probes, new Shape((long) copies * batch.size(), labels));
-            FisherScorer.Gradients g = FisherScorer.gradients(enc, scope, FisherScorer.stack(batch, copies), probe);
+            FisherScorer.Gradients g = FisherScorer.gradients(enc, scope, FisherScorer.stack(batch, copies), probe,
+                    null);
             for (int p = 0; p < copies; p++) {
                 for (int row = 0; row < batch.size(); row++) {
                     int stacked = p * batch.size() + row;
