@@ -54,8 +54,10 @@ import java.util.Map;
 public final class QualityBenchmark {
     static final double[] BUDGETS = {1.0, 0.9, 0.8, 0.7, 0.6, 0.5};
     static final double[] TRAJECTORY_LAMBDAS = {10, 1, 0.1};
-    /** lambda 10 gave 86.4% at budget 0.5 on draw 0, far behind 1 and 0.1; 0.3 sits between those two. */
-    static final double[] GRADIENT_TRAJECTORY_LAMBDAS = {1, 0.3, 0.1};
+    /** lambda 10 gave 86.4% at budget 0.5 on draw 0, far behind the others. */
+    static final double[] GRADIENT_TRAJECTORY_LAMBDAS = {3, 1, 0.3, 0.1};
+    static final int VALIDATION_TEXTS = 300;
+    static final long VALIDATION_SEED = 2026;
 
     public static void main(String[] args) throws Exception {
         int exactSamples = args.length > 0 ? Integer.parseInt(args[0]) : 8;
@@ -65,7 +67,11 @@ public final class QualityBenchmark {
                 : new int[] {8, 32, 128};
         Path models = Path.of(System.getProperty("optin.models", "target/models"));
         Checkpoint encoderOnly = CheckpointLoader.load(BundledModels.MINILM_L6.onnx(models));
-        LabelledSet train = LabelledSetReader.readLabelled(BenchData.train());
+        CalibrationShard all = CalibrationReader.read(BenchData.calibration());
+        LabelledSet labelledTrain = LabelledSetReader.readLabelled(BenchData.train());
+        LabelledSet[] split = splitValidation(labelledTrain, all);
+        LabelledSet train = split[0];
+        LabelledSet validation = split[1];
         LabelledSet test = LabelledSetReader.readLabelled(BenchData.test());
         List<String> classes = train.labelNames();
         try (TextTokenizer tokenizer = TextTokenizer.load(BundledModels.MINILM_L6.tokenizer(models),
@@ -79,20 +85,23 @@ public final class QualityBenchmark {
                         LinearProbe.Settings.defaults());
             }
             Checkpoint model = probe.withHead(encoderOnly, Pooling.MEAN, classes);
-            System.out.printf("task: %d train / %d test texts, classes %s; head trained in %.1f s%n", train.size(),
-                    test.size(), classes, (System.nanoTime() - t0) / 1e9);
+            System.out.printf("task: %d train / %d validation / %d test texts, classes %s; head trained in %.1f s%n",
+                    train.size(), validation.size(), test.size(), classes, (System.nanoTime() - t0) / 1e9);
 
-            CalibrationShard all = CalibrationReader.read(BenchData.calibration());
             int[] allLengths = lengths(LengthBuckets.split(all, tokenizer, 4));
             FlopModel flops = FlopModel.fromLengths(model.config(), allLengths, model.hasPooler());
             System.out.printf("FLOP model: mean length %.1f tokens of all %d calibration texts; %d draws%n",
                     java.util.Arrays.stream(allLengths).average().orElse(0), allLengths.length, draws);
 
-            double dense;
+            int[] testTruth = test.labelIndices(model.config().labels());
+            int[] validationTruth = validation.labelIndices(model.config().labels());
+            int[] denseTest;
+            int[] denseValidation;
             try (Encoder enc = Encoder.load(model)) {
-                dense = evaluator.accuracy(enc, null, test).value();
+                denseTest = evaluator.predict(enc, null, test);
+                denseValidation = evaluator.predict(enc, null, validation);
             }
-            Map<String, Row> rows = new LinkedHashMap<>();
+            Map<String, QualityRow> rows = new LinkedHashMap<>();
             for (int d = 0; d < draws; d++) {
                 CalibrationShard drawn = draw(all, train, d);
                 Map<String, UnitScores> scorers = new LinkedHashMap<>();
@@ -140,81 +149,105 @@ public final class QualityBenchmark {
                         for (double lambda : GRADIENT_TRAJECTORY_LAMBDAS) {
                             ScoreCombiner.Combined c = ScoreCombiner.combine(table,
                                     gradientTrajectory.withLambda(lambda), true);
-                            String name = String.format("fisher_trajectory, lambda %s, %d samples",
-                                    BenchFormat.number(lambda), most);
+                            String name = gradientTrajectoryName(lambda, most);
                             scorers.put(name, new UnitScores(c.headScores(), c.neuronScores()));
                             seconds.put(name, took);
                         }
                     }
                 }
                 if (d == 0) {
-                    scorers.put("weight magnitude", Baselines.magnitude(model)); // no data: one draw is all
-                    seconds.put("weight magnitude", 0.0);
+                    scorers.put(MAGNITUDE, Baselines.magnitude(model)); // no data: one draw is all
+                    seconds.put(MAGNITUDE, 0.0);
                 }
-                scorers.put("random", Baselines.random(model.config(), 7 + d));
-                seconds.put("random", 0.0);
+                scorers.put(RANDOM, Baselines.random(model.config(), 7 + d));
+                seconds.put(RANDOM, 0.0);
 
                 for (Map.Entry<String, UnitScores> e : scorers.entrySet()) {
                     BudgetSolver solver = new BudgetSolver(e.getValue(), flops);
-                    double[] accuracy = new double[BUDGETS.length];
+                    double[] validationAccuracy = new double[BUDGETS.length];
+                    boolean[][] testCorrect = new boolean[BUDGETS.length][];
                     for (int b = 0; b < BUDGETS.length; b++) {
-                        if (BUDGETS[b] == 1.0) {
-                            accuracy[b] = dense;
-                        } else {
+                        int[] predictedTest = denseTest;
+                        int[] predictedValidation = denseValidation;
+                        if (BUDGETS[b] != 1.0) {
                             SolvedMask m = solver.solve(BUDGETS[b]);
                             try (Encoder pruned = Encoder.load(CheckpointSlicer.slice(model, m.mask()))) {
-                                accuracy[b] = evaluator.accuracy(pruned, null, test).value();
+                                predictedTest = evaluator.predict(pruned, null, test);
+                                predictedValidation = evaluator.predict(pruned, null, validation);
                             }
                         }
+                        testCorrect[b] = correct(predictedTest, testTruth);
+                        validationAccuracy[b] = Evaluator.agreement(predictedValidation, validationTruth);
                     }
-                    rows.computeIfAbsent(e.getKey(), k -> new Row()).add(seconds.get(e.getKey()), accuracy);
-                    System.out.printf("draw %d, %s (%.1f s): %s%n", d, e.getKey(), seconds.get(e.getKey()),
-                            java.util.Arrays.stream(accuracy).mapToObj(a -> String.format("%.1f%%", 100 * a))
-                                    .toList());
+                    QualityRow row = rows.computeIfAbsent(e.getKey(), k -> new QualityRow());
+                    row.add(seconds.get(e.getKey()), validationAccuracy, testCorrect);
+                    int last = row.draws() - 1;
+                    System.out.printf("draw %d, %s (%.1f s): test %s, validation %s%n", d, e.getKey(),
+                            seconds.get(e.getKey()), percentages(java.util.stream.IntStream.range(0, BUDGETS.length)
+                                    .mapToDouble(b -> mean(row.correct(last, b))).toArray()),
+                            percentages(validationAccuracy));
                 }
             }
-
-            StringBuilder table = new StringBuilder("| scorer | scoring time per draw |");
-            for (double b : BUDGETS) {
-                table.append(' ').append(BenchFormat.number(b)).append(" |");
-            }
-            table.append("\n|---|---|").append("---|".repeat(BUDGETS.length)).append('\n');
-            for (Map.Entry<String, Row> e : rows.entrySet()) {
-                Row r = e.getValue();
-                table.append("| ").append(e.getKey()).append(" | ")
-                        .append(String.format("%.1f s", r.meanSeconds())).append(" |");
-                for (int b = 0; b < BUDGETS.length; b++) {
-                    table.append(BUDGETS[b] == 1.0 ? String.format(" %.1f%% |", 100 * dense) : r.cell(b));
-                }
-                table.append('\n');
-            }
-            System.out.println();
-            System.out.printf("Test accuracy of the sliced model per kept fraction of prunable FLOPs (dense %.1f%%);"
-                    + " mean over %d calibration draws (min-max):%n%n", 100 * dense, draws);
-            System.out.print(table);
+            QualityReport.print(rows, BUDGETS, draws, gradientTrajectoryName(
+                    ScoringSettings.defaults(ScorerKind.FISHER_TRAJECTORY).lambda(),
+                    java.util.Arrays.stream(fisherSamples).max().orElse(0)), List.of(MAGNITUDE, RANDOM));
         }
     }
 
-    /** One scorer's results over the draws. */
-    private static final class Row {
-        private final List<double[]> accuracies = new java.util.ArrayList<>();
-        private double seconds;
+    static final String MAGNITUDE = "weight magnitude";
+    static final String RANDOM = "random";
 
-        void add(double scoringSeconds, double[] accuracy) {
-            seconds += scoringSeconds;
-            accuracies.add(accuracy);
-        }
+    private static String gradientTrajectoryName(double lambda, int samples) {
+        return String.format("fisher_trajectory, lambda %s, %d samples", BenchFormat.number(lambda), samples);
+    }
 
-        double meanSeconds() {
-            return seconds / accuracies.size();
+    private static boolean[] correct(int[] predicted, int[] truth) {
+        boolean[] c = new boolean[truth.length];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = predicted[i] == truth[i];
         }
+        return c;
+    }
 
-        String cell(int budget) {
-            java.util.DoubleSummaryStatistics st = accuracies.stream().mapToDouble(a -> 100 * a[budget])
-                    .summaryStatistics();
-            return accuracies.size() == 1 ? String.format(" %.1f%% |", st.getAverage())
-                    : String.format(" %.1f%% (%.1f-%.1f) |", st.getAverage(), st.getMin(), st.getMax());
+    private static double mean(boolean[] correct) {
+        int n = 0;
+        for (boolean c : correct) {
+            n += c ? 1 : 0;
         }
+        return n / (double) correct.length;
+    }
+
+    private static List<String> percentages(double[] accuracy) {
+        return java.util.Arrays.stream(accuracy).mapToObj(a -> String.format("%.1f%%", 100 * a)).toList();
+    }
+
+    /**
+     * The validation split: {@link #VALIDATION_TEXTS} train texts outside the calibration file, drawn by a fixed
+     * seed; the head is trained on the rest. Choices (which lambda, which default) are made on it, never on test.
+     *
+     * @return {train without validation, validation}
+     */
+    static LabelledSet[] splitValidation(LabelledSet train, CalibrationShard calibration) {
+        java.util.Set<String> calibrationTexts = new java.util.HashSet<>(calibration.texts());
+        List<Integer> candidates = new java.util.ArrayList<>();
+        for (int i = 0; i < train.size(); i++) {
+            if (!calibrationTexts.contains(train.texts().get(i))) {
+                candidates.add(i);
+            }
+        }
+        java.util.Collections.shuffle(candidates, new java.util.Random(VALIDATION_SEED));
+        java.util.Set<Integer> held = new java.util.HashSet<>(candidates.subList(0, VALIDATION_TEXTS));
+        List<String> fitTexts = new java.util.ArrayList<>();
+        List<String> fitLabels = new java.util.ArrayList<>();
+        List<String> heldTexts = new java.util.ArrayList<>();
+        List<String> heldLabels = new java.util.ArrayList<>();
+        for (int i = 0; i < train.size(); i++) {
+            boolean h = held.contains(i);
+            (h ? heldTexts : fitTexts).add(train.texts().get(i));
+            (h ? heldLabels : fitLabels).add(train.labels().get(i));
+        }
+        return new LabelledSet[] {LabelledSet.of(train.source() + " (head)", fitTexts, fitLabels),
+                LabelledSet.of(train.source() + " (validation)", heldTexts, heldLabels)};
     }
 
     /**
@@ -223,7 +256,7 @@ public final class QualityBenchmark {
      * calibration file has; the train texts are the same distribution (the file was drawn from them) and scoring
      * never sees a label.
      */
-    private static CalibrationShard draw(CalibrationShard all, LabelledSet train, int d) {
+    static CalibrationShard draw(CalibrationShard all, LabelledSet train, int d) {
         List<String> texts = new java.util.ArrayList<>(all.texts());
         List<String> more = new java.util.ArrayList<>(train.texts());
         more.removeAll(new java.util.HashSet<>(texts));
@@ -236,7 +269,7 @@ public final class QualityBenchmark {
     }
 
     /** The first {@code samples} calibration texts in 4 length-sorted shards, as the fleet's uploads would be. */
-    private static List<TokenBatch> calibration(CalibrationShard all, int samples, TextTokenizer tokenizer) {
+    static List<TokenBatch> calibration(CalibrationShard all, int samples, TextTokenizer tokenizer) {
         if (samples > all.size()) {
             throw new IllegalArgumentException(samples + " calibration samples asked, the benchmark has "
                     + all.size());
