@@ -36,17 +36,19 @@ import java.util.Map;
 /**
  * Issue 3's quality benchmark on a real labelled task (Debian package descriptions by section, bench/data): a
  * linear head trained on frozen dense MiniLM features, then every scorer's masks at budgets 1.0 .. 0.5 through the
- * same BudgetSolver, each evaluated as a physically sliced model on the held-out test split.
+ * same BudgetSolver, each evaluated as a physically sliced model on a validation split (300 train texts the head
+ * never saw, where choices such as lambda are made) and on the held-out test split (where they are reported).
  *
  * <p>A mask depends on which few calibration texts it saw, so every scorer runs on several draws (seeded shuffles
- * of the calibration file; the Fisher probes and the random baseline are seeded by the draw too) and the table
- * shows the mean and the range over draws: a difference inside the ranges is not a finding. One exact
- * leave-one-out pass yields both terms, so {@code trajectory} at every lambda and {@code output} share a scoring
- * run per draw. {@code fisher} costs about a thousandth of it per sample, so it also runs on more samples: the
- * comparison at equal (or far lower) cost; {@code fisher_trajectory} runs on the largest of those sample counts
- * and one gradient run serves all its lambdas. Sample counts above the calibration file's 128 take unlabelled
- * train texts. Every row is solved with one FlopModel (the mean length of the whole calibration file), so a budget
- * means the same model size in every row.
+ * of the calibration file; the Fisher probes and the random baseline are seeded by the draw too) and the tables
+ * show the mean and the range over draws. Every scorer is then compared with the product's default on test, with
+ * a 95% interval from a bootstrap over test texts and draws ({@link PairedBootstrap}): a difference whose interval
+ * holds 0 is not a finding. One exact leave-one-out pass yields both terms, so {@code trajectory} at every lambda
+ * and {@code output} share a scoring run per draw. {@code fisher} costs about a thousandth of it per sample, so it
+ * also runs on more samples: the comparison at equal (or far lower) cost; {@code fisher_trajectory} runs on the
+ * largest of those sample counts and one gradient run serves all its lambdas. Sample counts above the calibration
+ * file's 128 take unlabelled train texts (never validation ones). Every row is solved with one FlopModel (the mean
+ * length of the whole calibration file), so a budget means the same model size in every row.
  *
  * <p>Arguments: {@code [exactSamples=8] [draws=3] [fisherSamples...=8 32 128]}; {@code exactSamples} 0 skips the
  * exact rows.

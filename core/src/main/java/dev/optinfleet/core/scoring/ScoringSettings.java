@@ -51,7 +51,8 @@ public record ScoringSettings(ScorerKind scorer, int tokenRows, double lambda, d
 
     /**
      * The defaults of a scorer: the paper's multipliers and lambda 10 for trajectory; no multipliers for the
-     * estimators, and lambda 0.3 for fisher_trajectory (the quality benchmark's pick of 1, 0.3 and 0.1).
+     * estimators, and lambda 0.3 for fisher_trajectory (tied first of 3, 1, 0.3 and 0.1 on the quality
+     * benchmark's validation split).
      */
     public static ScoringSettings defaults(ScorerKind scorer) {
         boolean paper = scorer == ScorerKind.TRAJECTORY;
