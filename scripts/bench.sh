@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Runs one benchmark main of the bench module: scripts/bench.sh <forward|scoring|quality|fleet> [args...]
+# Runs one benchmark main of the bench module: scripts/bench.sh <forward|scoring|quality|layers|fleet> [args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-name="${1:?usage: scripts/bench.sh <forward|scoring|quality|fleet> [args...]}"
+name="${1:?usage: scripts/bench.sh <forward|scoring|quality|layers|fleet> [args...]}"
 shift
 case "$name" in
   forward) main=dev.optinfleet.bench.ForwardBenchmark ;;
   scoring) main=dev.optinfleet.bench.ScoringBenchmark ;;
   quality) main=dev.optinfleet.bench.QualityBenchmark ;;
+  layers) main=dev.optinfleet.bench.LayerBenchmark ;;
   fleet) main=dev.optinfleet.bench.FleetBenchmark ;;
-  *) echo "unknown benchmark '$name': expected forward, scoring, quality or fleet" >&2; exit 2 ;;
+  *) echo "unknown benchmark '$name': expected forward, scoring, quality, layers or fleet" >&2; exit 2 ;;
 esac
 mvn -B -q -ntp install -DskipTests -pl bench -am >&2
 exec java -Xmx12g -Doffline=true -cp "bench/target/optin-bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*" "$main" "$@"

@@ -3,19 +3,12 @@ package dev.optinfleet.bench;
 import dev.optinfleet.core.budget.BudgetSolver;
 import dev.optinfleet.core.budget.SolvedMask;
 import dev.optinfleet.core.budget.UnitScores;
-import dev.optinfleet.core.calibration.CalibrationReader;
 import dev.optinfleet.core.calibration.CalibrationShard;
-import dev.optinfleet.core.checkpoint.BundledModels;
 import dev.optinfleet.core.checkpoint.Checkpoint;
-import dev.optinfleet.core.checkpoint.CheckpointLoader;
 import dev.optinfleet.core.eval.Evaluator;
-import dev.optinfleet.core.eval.FeatureExtractor;
 import dev.optinfleet.core.eval.LabelledSet;
-import dev.optinfleet.core.eval.LabelledSetReader;
-import dev.optinfleet.core.eval.LinearProbe;
 import dev.optinfleet.core.flops.FlopModel;
 import dev.optinfleet.core.model.Encoder;
-import dev.optinfleet.core.model.Pooling;
 import dev.optinfleet.core.prune.CheckpointSlicer;
 import dev.optinfleet.core.scoring.ScoreCombiner;
 import dev.optinfleet.core.scoring.ScorerKind;
@@ -25,10 +18,8 @@ import dev.optinfleet.core.scoring.ScoringTask;
 import dev.optinfleet.core.scoring.TaskRunner;
 import dev.optinfleet.core.scoring.TeacherPass;
 import dev.optinfleet.core.scoring.TermTable;
-import dev.optinfleet.core.tokenize.TextTokenizer;
 import dev.optinfleet.core.tokenize.TokenBatch;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,8 +49,6 @@ public final class QualityBenchmark {
     static final double[] TRAJECTORY_LAMBDAS = {10, 1, 0.1};
     /** lambda 10 gave 86.4% at budget 0.5 on draw 0, far behind the others. */
     static final double[] GRADIENT_TRAJECTORY_LAMBDAS = {3, 1, 0.3, 0.1};
-    static final int VALIDATION_TEXTS = 300;
-    static final long VALIDATION_SEED = 2026;
 
     public static void main(String[] args) throws Exception {
         int exactSamples = args.length > 0 ? Integer.parseInt(args[0]) : 8;
@@ -67,34 +56,13 @@ public final class QualityBenchmark {
         int[] fisherSamples = args.length > 2
                 ? java.util.Arrays.stream(args, 2, args.length).mapToInt(Integer::parseInt).toArray()
                 : new int[] {8, 32, 128};
-        Path models = Path.of(System.getProperty("optin.models", "target/models"));
-        Checkpoint encoderOnly = CheckpointLoader.load(BundledModels.MINILM_L6.onnx(models));
-        CalibrationShard all = CalibrationReader.read(BenchData.calibration());
-        LabelledSet labelledTrain = LabelledSetReader.readLabelled(BenchData.train());
-        LabelledSet[] split = splitValidation(labelledTrain, all);
-        LabelledSet train = split[0];
-        LabelledSet validation = split[1];
-        LabelledSet test = LabelledSetReader.readLabelled(BenchData.test());
-        List<String> classes = train.labelNames();
-        try (TextTokenizer tokenizer = TextTokenizer.load(BundledModels.MINILM_L6.tokenizer(models),
-                encoderOnly.config().maxPositions())) {
-            FeatureExtractor features = new FeatureExtractor(tokenizer, 32);
-            Evaluator evaluator = new Evaluator(features);
-            long t0 = System.nanoTime();
-            LinearProbe probe;
-            try (Encoder enc = Encoder.load(encoderOnly)) {
-                probe = LinearProbe.fit(features.pooled(enc, null, train), train, classes,
-                        LinearProbe.Settings.defaults());
-            }
-            Checkpoint model = probe.withHead(encoderOnly, Pooling.MEAN, classes);
-            System.out.printf("task: %d train / %d validation / %d test texts, classes %s; head trained in %.1f s%n",
-                    train.size(), validation.size(), test.size(), classes, (System.nanoTime() - t0) / 1e9);
-
-            int[] allLengths = lengths(LengthBuckets.split(all, tokenizer, 4));
-            FlopModel flops = FlopModel.fromLengths(model.config(), allLengths, model.hasPooler());
-            System.out.printf("FLOP model: mean length %.1f tokens of all %d calibration texts; %d draws%n",
-                    java.util.Arrays.stream(allLengths).average().orElse(0), allLengths.length, draws);
-
+        try (QualityTask task = QualityTask.load()) {
+            System.out.printf("%d draws%n", draws);
+            Checkpoint model = task.model;
+            LabelledSet test = task.test;
+            LabelledSet validation = task.validation;
+            Evaluator evaluator = task.evaluator;
+            FlopModel flops = task.flops;
             int[] testTruth = test.labelIndices(model.config().labels());
             int[] validationTruth = validation.labelIndices(model.config().labels());
             int[] denseTest;
@@ -105,12 +73,12 @@ public final class QualityBenchmark {
             }
             Map<String, QualityRow> rows = new LinkedHashMap<>();
             for (int d = 0; d < draws; d++) {
-                CalibrationShard drawn = draw(all, train, d);
+                CalibrationShard drawn = task.draw(d);
                 Map<String, UnitScores> scorers = new LinkedHashMap<>();
                 Map<String, Double> seconds = new LinkedHashMap<>();
                 try (Encoder enc = Encoder.load(model)) {
                     if (exactSamples > 0) {
-                        List<TokenBatch> calibration = calibration(drawn, exactSamples, tokenizer);
+                        List<TokenBatch> calibration = task.shards(drawn, exactSamples);
                         ScoringSettings trajectory = ScoringSettings.defaults(ScorerKind.TRAJECTORY).withSeed(d);
                         long start = System.nanoTime();
                         TermTable exact = score(enc, calibration, trajectory);
@@ -132,7 +100,7 @@ public final class QualityBenchmark {
                     }
                     ScoringSettings fisher = ScoringSettings.defaults(ScorerKind.FISHER).withSeed(d);
                     for (int n : fisherSamples) {
-                        List<TokenBatch> calibration = calibration(drawn, n, tokenizer);
+                        List<TokenBatch> calibration = task.shards(drawn, n);
                         long start = System.nanoTime();
                         TermTable fisherTable = score(enc, calibration, fisher);
                         String name = "fisher, " + n + " samples";
@@ -144,7 +112,7 @@ public final class QualityBenchmark {
                     if (most > 0) {
                         ScoringSettings gradientTrajectory = ScoringSettings.defaults(ScorerKind.FISHER_TRAJECTORY)
                                 .withSeed(d);
-                        List<TokenBatch> calibration = calibration(drawn, most, tokenizer);
+                        List<TokenBatch> calibration = task.shards(drawn, most);
                         long start = System.nanoTime();
                         TermTable table = score(enc, calibration, gradientTrajectory);
                         double took = (System.nanoTime() - start) / 1e9;
@@ -221,69 +189,6 @@ public final class QualityBenchmark {
 
     private static List<String> percentages(double[] accuracy) {
         return java.util.Arrays.stream(accuracy).mapToObj(a -> String.format("%.1f%%", 100 * a)).toList();
-    }
-
-    /**
-     * The validation split: {@link #VALIDATION_TEXTS} train texts outside the calibration file, drawn by a fixed
-     * seed; the head is trained on the rest. Choices (which lambda, which default) are made on it, never on test.
-     *
-     * @return {train without validation, validation}
-     */
-    static LabelledSet[] splitValidation(LabelledSet train, CalibrationShard calibration) {
-        java.util.Set<String> calibrationTexts = new java.util.HashSet<>(calibration.texts());
-        List<Integer> candidates = new java.util.ArrayList<>();
-        for (int i = 0; i < train.size(); i++) {
-            if (!calibrationTexts.contains(train.texts().get(i))) {
-                candidates.add(i);
-            }
-        }
-        java.util.Collections.shuffle(candidates, new java.util.Random(VALIDATION_SEED));
-        java.util.Set<Integer> held = new java.util.HashSet<>(candidates.subList(0, VALIDATION_TEXTS));
-        List<String> fitTexts = new java.util.ArrayList<>();
-        List<String> fitLabels = new java.util.ArrayList<>();
-        List<String> heldTexts = new java.util.ArrayList<>();
-        List<String> heldLabels = new java.util.ArrayList<>();
-        for (int i = 0; i < train.size(); i++) {
-            boolean h = held.contains(i);
-            (h ? heldTexts : fitTexts).add(train.texts().get(i));
-            (h ? heldLabels : fitLabels).add(train.labels().get(i));
-        }
-        return new LabelledSet[] {LabelledSet.of(train.source() + " (head)", fitTexts, fitLabels),
-                LabelledSet.of(train.source() + " (validation)", heldTexts, heldLabels)};
-    }
-
-    /**
-     * Draw d: the calibration file in the order of a shuffle seeded by d (draw 0 is the file's own order), then the
-     * other train texts, labels dropped, in a shuffle seeded by d. Only {@code fisher} runs on more samples than the
-     * calibration file has; the train texts are the same distribution (the file was drawn from them) and scoring
-     * never sees a label.
-     */
-    static CalibrationShard draw(CalibrationShard all, LabelledSet train, int d) {
-        List<String> texts = new java.util.ArrayList<>(all.texts());
-        List<String> more = new java.util.ArrayList<>(train.texts());
-        more.removeAll(new java.util.HashSet<>(texts));
-        if (d > 0) {
-            java.util.Collections.shuffle(texts, new java.util.Random(d));
-        }
-        java.util.Collections.shuffle(more, new java.util.Random(d));
-        texts.addAll(more);
-        return CalibrationShard.of(all.source() + " and unlabelled train texts (draw " + d + ")", texts);
-    }
-
-    /** The first {@code samples} calibration texts in 4 length-sorted shards, as the fleet's uploads would be. */
-    static List<TokenBatch> calibration(CalibrationShard all, int samples, TextTokenizer tokenizer) {
-        if (samples > all.size()) {
-            throw new IllegalArgumentException(samples + " calibration samples asked, the benchmark has "
-                    + all.size());
-        }
-        List<TokenBatch> shards = LengthBuckets.split(all.first(samples), tokenizer, 4);
-        System.out.printf("calibration: %d unlabelled samples in %d length-sorted shards (padded to %s tokens)%n",
-                samples, shards.size(), shards.stream().map(b -> Integer.toString(b.sequenceLength())).toList());
-        return shards;
-    }
-
-    private static int[] lengths(List<TokenBatch> shards) {
-        return shards.stream().flatMapToInt(b -> java.util.Arrays.stream(b.lengths())).toArray();
     }
 
     /** Every task of the plan over all shards, as the fleet would run them. */
