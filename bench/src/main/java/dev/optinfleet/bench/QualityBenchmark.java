@@ -154,7 +154,7 @@ public final class QualityBenchmark {
                     int last = row.draws() - 1;
                     System.out.printf("draw %d, %s (%.1f s): test %s, validation %s%n", d, e.getKey(),
                             seconds.get(e.getKey()), percentages(java.util.stream.IntStream.range(0, BUDGETS.length)
-                                    .mapToDouble(b -> mean(row.correct(last, b))).toArray()),
+                                    .mapToDouble(b -> QualityRow.accuracy(row.correct(last, b))).toArray()),
                             percentages(validationAccuracy));
                 }
             }
@@ -177,14 +177,6 @@ public final class QualityBenchmark {
             c[i] = predicted[i] == truth[i];
         }
         return c;
-    }
-
-    private static double mean(boolean[] correct) {
-        int n = 0;
-        for (boolean c : correct) {
-            n += c ? 1 : 0;
-        }
-        return n / (double) correct.length;
     }
 
     private static List<String> percentages(double[] accuracy) {

@@ -23,7 +23,7 @@ final class QualityRow {
         this.validation.add(validation.clone());
         double[] acc = new double[correct.length];
         for (int b = 0; b < correct.length; b++) {
-            acc[b] = mean(correct[b]);
+            acc[b] = accuracy(correct[b]);
         }
         test.add(acc);
         testCorrect.add(correct);
@@ -57,7 +57,8 @@ final class QualityRow {
                 : String.format(" %.1f%% (%.1f-%.1f) |", st.getAverage(), st.getMin(), st.getMax());
     }
 
-    private static double mean(boolean[] correct) {
+    /** The fraction of texts a mask got right. */
+    static double accuracy(boolean[] correct) {
         int n = 0;
         for (boolean c : correct) {
             n += c ? 1 : 0;
