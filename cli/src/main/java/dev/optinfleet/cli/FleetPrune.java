@@ -63,7 +63,7 @@ final class FleetPrune {
     private int submit(CoordinatorClient client, ObjectStore store, String name) throws Exception {
         FleetJob.Inputs inputs = FleetJob.upload(store, name, location.model(), location.tokenizer(), calibration);
         ScoringSpec spec0 = new ScoringSpec(scoring.scorer, null, scoring.lambda, null, null, null, scoring.seed,
-                scoring.maxSamples, null, null, null);
+                scoring.maxSamples, null, null, null, scoring.maxLengthOrNull());
         String jobId = client.submit(FleetJob.request(name, inputs, budgets, spec0, "cli"));
         JsonNode status;
         if (json) {

@@ -148,6 +148,10 @@ public final class EmbeddedFleet implements AutoCloseable {
             props.put("mp.messaging.incoming.scoring-tasks.session.timeout.ms", "6000");
             props.put("mp.messaging.incoming.scoring-tasks.heartbeat.interval.ms", "2000");
             props.put("optin.worker.id", name);
+            // Several processes share this machine: each worker plans its passes from its own share, not from
+            // the whole machine's memory (README: the demo's workers' peak resident memory).
+            props.put("optin.heap", System.getProperty("optin.fleet.worker-heap", "768m"));
+            props.put("optin.worker.memory", System.getProperty("optin.fleet.worker-memory", "2g"));
             props.put("optin.worker.cache-dir", workDir.resolve(name + "-cache").toString());
             if (engineThreads > 0) {
                 props.put("ai.djl.pytorch.num_threads", Integer.toString(engineThreads));

@@ -294,8 +294,8 @@ public final class Job {
         tasksDone++;
         unitsScored += task.units();
         workers.merge(scores.workerId(), new ScoringStats.Worker(scores.workerId(), 1, task.units(),
-                scores.elapsedMs()), (a, b) -> new ScoringStats.Worker(a.workerId(), a.tasks() + 1,
-                a.units() + b.units(), a.elapsedMs() + b.elapsedMs()));
+                scores.elapsedMs(), scores.engine()), (a, b) -> new ScoringStats.Worker(a.workerId(), a.tasks() + 1,
+                a.units() + b.units(), a.elapsedMs() + b.elapsedMs(), b.engine()));
         if (tasksDone == tasksTotal) {
             scoredAt = System.currentTimeMillis();
         }
