@@ -51,11 +51,15 @@ public final class MemoryRun {
         long start;
         double extrapolate = 1;
         long passBytes;
+        int perPass = 0;
         try (Encoder encoder = Encoder.load(dense)) {
             ScoringContext context = ScoringContext.of(budget, encoder, null);
             passBytes = context.passBytes();
             start = System.nanoTime();
             if (scorer.gradient()) {
+                perPass = dev.optinfleet.core.scoring.GradientMemory.samplesPerPass(dense.config(),
+                        batch.sequenceLength(), scorer == ScorerKind.FISHER_TRAJECTORY, passBytes,
+                        settings.fisherBatch());
                 TaskRunner.run(new ScoringTask.GradientBatch(0, 0, batch.size()), encoder, batch, null, settings,
                         context);
             } else {
@@ -70,8 +74,8 @@ public final class MemoryRun {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf(Locale.ROOT, "RESULT seconds=%.2f extrapolate=%.1f hwm=%d passBytes=%d length=%d"
-                        + " samples=%d%n", seconds, extrapolate, peakResident(), passBytes, batch.sequenceLength(),
-                batch.size());
+                        + " samples=%d perPass=%s%n", seconds, extrapolate, peakResident(), passBytes,
+                batch.sequenceLength(), batch.size(), perPass == 0 ? "-" : Integer.toString(perPass));
     }
 
     static List<String> longTexts(CalibrationShard shard, int samples, int tokens) {
