@@ -121,6 +121,7 @@ public final class EmbeddedFleet implements AutoCloseable {
         topics.create(Topics.CHECKPOINT_EVENTS, 1, false);
         topics.create(Topics.MODEL_REGISTRY, 1, true);
         topics.create(Topics.PROCESSED_CHECKPOINTS, 1, true);
+        topics.create(Topics.TASK_PROGRESS, 4, false);
     }
 
     /** Starts one more worker (also used to replace one that was killed). */
