@@ -119,8 +119,13 @@ public final class Encoder implements AutoCloseable {
      * default engine when null.
      */
     public static Encoder load(Checkpoint checkpoint, String engine) {
-        NDManager m = engine == null ? NDManager.newBaseManager(Device.cpu())
-                : NDManager.newBaseManager(Device.cpu(), engine);
+        return load(checkpoint, engine, DeviceChoice.CPU);
+    }
+
+    /** Copies the weights onto the device {@code device} chooses on the named engine (null: the default). */
+    public static Encoder load(Checkpoint checkpoint, String engine, DeviceChoice device) {
+        Device d = device.resolve(engine);
+        NDManager m = engine == null ? NDManager.newBaseManager(d) : NDManager.newBaseManager(d, engine);
         try {
             return new Encoder(checkpoint, m);
         } catch (RuntimeException e) {
@@ -131,6 +136,11 @@ public final class Encoder implements AutoCloseable {
 
     public ModelConfig config() {
         return config;
+    }
+
+    /** The device the weights live on and passes run on, e.g. "cpu()" or "gpu(0)". */
+    public String deviceName() {
+        return manager.getDevice().toString();
     }
 
     /** The engine the weights live on. */

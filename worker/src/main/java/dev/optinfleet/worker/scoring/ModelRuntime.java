@@ -5,7 +5,10 @@ import dev.optinfleet.core.calibration.CalibrationShard;
 import dev.optinfleet.core.checkpoint.Checkpoint;
 import dev.optinfleet.core.checkpoint.CheckpointFormatException;
 import dev.optinfleet.core.checkpoint.CheckpointLoader;
+import dev.optinfleet.core.memory.MemoryBudget;
+import dev.optinfleet.core.model.DeviceChoice;
 import dev.optinfleet.core.model.Encoder;
+import dev.optinfleet.core.scoring.ScoringContext;
 import dev.optinfleet.core.scoring.ScoringSettings;
 import dev.optinfleet.core.scoring.TeacherPass;
 import dev.optinfleet.core.tokenize.TextTokenizer;
@@ -58,6 +61,8 @@ public class ModelRuntime {
     private final ObjectFetcher fetcher;
     private final WorkerMetrics metrics;
     private final String engine;
+    private final DeviceChoice device;
+    private final MemoryBudget memory;
     private final Path stagingRoot;
     private final ReentrantLock lock = new ReentrantLock(true);
 
@@ -70,6 +75,8 @@ public class ModelRuntime {
         this.fetcher = fetcher;
         this.metrics = metrics;
         this.engine = settings.engine();
+        this.device = settings.device();
+        this.memory = settings.memory();
         this.stagingRoot = settings.cacheDir().resolve(STAGING_DIR);
     }
 
@@ -95,7 +102,9 @@ public class ModelRuntime {
             LoadedModel m = model(modelKey);
             PreparedShard s = shard(shardKey, m, shardObject, settings);
             if (needTeacher && s.teacher == null) {
-                s.teacher = new TeacherPass(m.encoder, s.batch, settings);
+                // Planned from the worker's budget, as its tasks are: the teacher keeps layer inputs only while it allows.
+                s.teacher = new TeacherPass(m.encoder, s.batch, settings,
+                        ScoringContext.of(memory, m.encoder, null));
             }
             return work.apply(new Prepared(m.encoder, s.batch, needTeacher ? s.teacher : null));
         } finally {
@@ -140,7 +149,16 @@ public class ModelRuntime {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the cached copy of " + object.uri(), e);
         }
-        shard = new PreparedShard(key, calibration.tokenize(m.tokenizer, settings.maxSamples()));
+        TokenBatch batch;
+        int limit = settings.tokenLimit(m.encoder.config().maxPositions());
+        if (limit == m.tokenizer.maxLength()) {
+            batch = calibration.tokenize(m.tokenizer, settings.maxSamples());
+        } else {
+            try (TextTokenizer limited = m.tokenizer.limitedTo(limit)) {
+                batch = calibration.tokenize(limited, settings.maxSamples());
+            }
+        }
+        shard = new PreparedShard(key, batch);
         return shard;
     }
 
@@ -159,7 +177,7 @@ public class ModelRuntime {
                     checkpoint.config().maxPositions());
             Encoder encoder;
             try {
-                encoder = Encoder.load(checkpoint, engine);
+                encoder = Encoder.load(checkpoint, engine, device);
             } catch (RuntimeException e) {
                 tokenizer.close();
                 throw e;
