@@ -192,8 +192,8 @@ public final class ExactMemory {
     }
 
     /**
-     * Bytes a task may plan with when the teacher keeps {@code cached} bytes of inputs: the teacher gives up kept
-     * inputs ({@link TeacherPass#trimCache}) until the task's minimum fits.
+     * Bytes a task may plan with when the teacher may keep up to {@code cached} bytes of inputs: the teacher gives up kept
+     * inputs ({@link TeacherPass#capCache}) until the task's minimum fits.
      */
     public static long available(long left, long cached, long minimum) {
         return left - Math.min(cached, Math.max(0, left - minimum));

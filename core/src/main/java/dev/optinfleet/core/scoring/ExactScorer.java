@@ -124,8 +124,9 @@ public final class ExactScorer {
             throw TeacherPass.tooSmall(context.passBytes(), teacher.fixedBytes(), minimum,
                     Arrays.stream(lengths).max().orElse(1));
         }
-        long available = ExactMemory.available(left, teacher.cachedBytes(), minimum);
-        teacher.trimCache(left - available);
+        // Planned against the cache's limit, not its present size: passes may keep inputs as they go.
+        long available = ExactMemory.available(left, teacher.cacheLimit(), minimum);
+        teacher.capCache(left - available);
         return ExactMemory.plan(c, layer, count, settings.unitBatch(), teacher.sampledRows(), features, sizes,
                 lengths, available);
     }

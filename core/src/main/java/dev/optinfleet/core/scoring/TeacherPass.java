@@ -48,6 +48,7 @@ public final class TeacherPass implements AutoCloseable {
     private final long cacheLimit;
     private final Map<Long, NDArray> cache = new LinkedHashMap<>(16, 0.75f, true);
     private long cacheHeld;
+    private long cacheCap;
 
     /**
      * One micro-batch: its shard rows, its tokens padded to its longest, its sampled positions (local b·S + s,
@@ -87,6 +88,7 @@ public final class TeacherPass implements AutoCloseable {
             throw tooSmall(context.passBytes(), fixedBytes, minimum, longest);
         }
         this.cacheLimit = ExactMemory.cacheLimit(left, minimum);
+        this.cacheCap = cacheLimit;
         List<int[]> groups = ExactMemory.microBatches(c, lengths, sampledRows, left);
         this.manager = encoder.newScope();
         try {
@@ -211,8 +213,17 @@ public final class TeacherPass implements AutoCloseable {
         return cacheLimit;
     }
 
+    /**
+     * Keeps at most {@code bytes} (and never more than {@link #cacheLimit}) of inputs from now on, evicting the least
+     * recently used: what the running task left to the cache.
+     */
+    void capCache(long bytes) {
+        cacheCap = Math.max(0, Math.min(cacheLimit, bytes));
+        trimCache(cacheCap);
+    }
+
     /** Evicts kept inputs, least recently used first, until at most {@code bytes} remain. */
-    void trimCache(long bytes) {
+    private void trimCache(long bytes) {
         Iterator<NDArray> it = cache.values().iterator();
         while (cacheHeld > bytes && it.hasNext()) {
             NDArray x = it.next();
@@ -292,10 +303,10 @@ public final class TeacherPass implements AutoCloseable {
     /** Keeps a copy of x_l of micro-batch m if the cache has room once older entries go. */
     private void keep(int m, int l, NDArray x) {
         long bytes = x.size() * 4;
-        if (bytes > cacheLimit || cache.containsKey(key(m, l))) {
+        if (bytes > cacheCap || cache.containsKey(key(m, l))) {
             return;
         }
-        trimCache(cacheLimit - bytes);
+        trimCache(cacheCap - bytes);
         cache.put(key(m, l), own(x.duplicate(), manager));
         cacheHeld += bytes;
     }

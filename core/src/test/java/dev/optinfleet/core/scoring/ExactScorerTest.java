@@ -178,9 +178,10 @@ class ExactScorerTest {
                             + Math.max(pass, plan.gramUnits() * ExactMemory.gramBytesPerUnit(c, k));
                     String what = gb + " GB, layer " + l + ", " + count + " units";
                     assertEquals(held, plan.peakBytes(), what);
-                    assertTrue(fixed + Math.min(cache, left - available + cache) + held <= passBytes,
+                    long kept = left - available;
+                    assertTrue(kept >= 0 && kept <= cache, what + ": the cache gives up room, never takes more");
+                    assertTrue(fixed + kept + plan.peakBytes() <= passBytes,
                             what + ": teacher + cache + task within the pass budget");
-                    assertTrue(fixed + (left - available) + plan.peakBytes() <= passBytes, what);
                     assertTrue(plan.blockUnits() >= 1 && plan.blockUnits() <= count, what);
                 }
             }
