@@ -345,10 +345,12 @@ public final class OnnxExporter {
 
     /**
      * Initializer bytes appended to one side file; each tensor records its {@code location}, {@code offset} and
-     * {@code length} there (ONNX external data), offsets aligned to 64 bytes for memory-mapping runtimes.
+     * {@code length} there (ONNX external data), offsets aligned to 64 bytes for memory-mapping runtimes. Tensors
+     * under {@value ExternalData#MIN_EXTERNAL_BYTES} bytes (scalars, small biases) stay embedded, as ONNX's own tools do.
      */
     private static final class ExternalData implements OnnxGraphBuilder.WeightStore, AutoCloseable {
         private static final int ALIGN = 64;
+        static final int MIN_EXTERNAL_BYTES = 1024;
         private final WritableByteChannel out;
         private long offset;
 
@@ -358,6 +360,10 @@ public final class OnnxExporter {
 
         @Override
         public void store(TensorProto.Builder tensor, ByteBuffer bytes) throws IOException {
+            if (bytes.remaining() < MIN_EXTERNAL_BYTES) {
+                OnnxGraphBuilder.EMBEDDED.store(tensor, bytes);
+                return;
+            }
             long pad = (ALIGN - offset % ALIGN) % ALIGN;
             if (pad > 0) {
                 out.write(ByteBuffer.allocate((int) pad));

@@ -121,17 +121,22 @@ final class OnnxGraphBuilder {
     private String int64Tensor(String name, long[] dims, long[] values) {
         ByteBuffer b = ByteBuffer.allocate(values.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         b.asLongBuffer().put(values);
-        return initializer(name, INT64, dims, b);
+        // Shapes and axes stay inside the model: runtimes read them during shape inference, before external data.
+        return initializer(name, INT64, dims, b, EMBEDDED);
     }
 
     private String initializer(String name, int type, long[] dims, ByteBuffer littleEndian) {
+        return initializer(name, type, dims, littleEndian, weights);
+    }
+
+    private String initializer(String name, int type, long[] dims, ByteBuffer littleEndian, WeightStore store) {
         String unique = claim(name);
         TensorProto.Builder t = TensorProto.newBuilder().setName(unique).setDataType(type);
         for (long d : dims) {
             t.addDims(d);
         }
         try {
-            weights.store(t, littleEndian.rewind());
+            store.store(t, littleEndian.rewind());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot write the data of initializer " + unique + ": "
                     + e.getMessage(), e);
