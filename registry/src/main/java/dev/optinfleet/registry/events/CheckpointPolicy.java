@@ -49,8 +49,8 @@ public final class CheckpointPolicy {
     public static final String ONNX_SUFFIX = ".onnx";
     /** A config.json larger than this is not a config. */
     public static final long MAX_CONFIG_BYTES = 1 << 20;
-    /** Model types core's reader accepts (core's {@code ModelConfig.SUPPORTED_MODEL_TYPES}). */
-    public static final List<String> SUPPORTED_MODEL_TYPES = List.of("bert");
+    /** Model types core's reader accepts (core's {@code ModelConfig.SUPPORTED_MODEL_TYPES}, and pruned BERT). */
+    public static final List<String> SUPPORTED_MODEL_TYPES = List.of("bert", "optin_pruned_bert");
     /** JobRequest.source of jobs this policy starts. */
     public static final String SOURCE = "event";
 
