@@ -40,7 +40,7 @@ class MessageSchemaTest {
     private static final JsonSchemaFactory FACTORY = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012,
             b -> b.schemaMappers(m -> m.mapPrefix("https://optin-fleet.dev/schemas/", "classpath:schemas/")));
 
-    static final ScoringSpec FULL_SPEC = new ScoringSpec("trajectory", 50, 10.0, 0.5, 1.0, 2.0, 7L, 32, 64, 8, 4);
+    static final ScoringSpec FULL_SPEC = new ScoringSpec("trajectory", 50, 10.0, 0.5, 1.0, 2.0, 7L, 32, 64, 8, 4, 256);
     static final JobRequest FULL_REQUEST = new JobRequest(1, "minilm", "s3://models/minilm/config.json",
             "s3://models/minilm/tokenizer.json", List.of("s3://data/cal/shard-00000.jsonl"), List.of(0.6, 0.5),
             FULL_SPEC, 256, 16, "s3://optin/pruned", "s3://data/eval.jsonl", "rest");
@@ -105,6 +105,8 @@ class MessageSchemaTest {
         assertValid("task-scores.schema.json", new TaskScores(1, "job-1", "t-1", "worker-1",
                 List.of(new UnitTermsMessage(3, "neuron", 256, new double[] {1.5, 2}, new double[] {0.25, 0})), 2, 10,
                 "PyTorch"));
+        assertValid("task-progress.schema.json", new dev.optinfleet.schemas.task.TaskProgress(1, "job-1", "t-1",
+                "worker-1", 3, 16));
         assertValid("job-status.schema.json", doneStatus());
         assertValid("job-status.schema.json", new JobStatus(1, "job-2", JobState.FAILED, FULL_REQUEST, 0, 0, 0, 0, 1,
                 2, "s3://m/a/model.safetensors: truncated", null, null, null, null));
