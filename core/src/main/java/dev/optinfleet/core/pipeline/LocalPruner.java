@@ -121,7 +121,7 @@ public final class LocalPruner {
             for (int s = 0; s < batches.size(); s++) {
                 TokenBatch batch = batches.get(s);
                 boolean exact = !settings.scorer().gradient();
-                try (TeacherPass teacher = exact ? new TeacherPass(encoder, batch, settings) : null) {
+                try (TeacherPass teacher = exact ? new TeacherPass(encoder, batch, settings, context) : null) {
                     for (ScoringTask task : plan) {
                         if (task.shard() != s) {
                             continue;
