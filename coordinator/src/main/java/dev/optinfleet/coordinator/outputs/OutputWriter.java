@@ -69,7 +69,7 @@ public class OutputWriter {
 
     /**
      * Writes scores.json (when {@code withScores}) and, per budget, mask.json and the pruned checkpoint
-     * (config.json, model.safetensors, tokenizer.json); uploads them. Close the result to delete the local copies.
+     * (config.json, model.safetensors, tokenizer.json) with its model.onnx; uploads them. Close the result to delete the local copies.
      */
     public WrittenOutputs write(String jobId, JobRequest request, Checkpoint dense, Path tokenizer,
                                 ScoresDocument scores, FlopModel flops, List<Double> budgets, boolean withScores) {

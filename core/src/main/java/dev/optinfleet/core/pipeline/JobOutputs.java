@@ -6,6 +6,7 @@ import dev.optinfleet.core.budget.SolvedMask;
 import dev.optinfleet.core.budget.UnitScores;
 import dev.optinfleet.core.checkpoint.Checkpoint;
 import dev.optinfleet.core.checkpoint.CheckpointWriter;
+import dev.optinfleet.core.checkpoint.onnx.OnnxExporter;
 import dev.optinfleet.core.flops.FlopModel;
 import dev.optinfleet.core.flops.FlopReport;
 import dev.optinfleet.core.prune.CheckpointSlicer;
@@ -34,7 +35,7 @@ import java.util.Map;
 
 /**
  * The end of every job, local or on the fleet: merged terms -> scores.json; for each budget the solved mask
- * (mask.json) and the physically smaller checkpoint, in {@code out/budget-<b>/}.
+ * (mask.json), the physically smaller checkpoint and its ONNX export, in {@code out/budget-<b>/}.
  */
 public final class JobOutputs {
     public static final String SCORES_FILE = "scores.json";
@@ -91,8 +92,9 @@ public final class JobOutputs {
     }
 
     /**
-     * For each budget: solves, writes mask.json and the sliced checkpoint (config.json, model.safetensors and the
-     * tokenizer when given) into {@code out/budget-<b>/}.
+     * For each budget: solves, writes mask.json, the sliced checkpoint (config.json, model.safetensors and the
+     * tokenizer when given) and its ONNX export ({@code model.onnx}, see {@link OnnxExporter}) into
+     * {@code out/budget-<b>/}; mask.json goes last, so a budget with a mask.json is complete.
      */
     public static List<BudgetOutput> writeBudgets(Path out, Checkpoint dense, Path tokenizer, ScoresDocument scores,
                                                   FlopModel flops, List<Double> budgets) {
@@ -105,8 +107,11 @@ public final class JobOutputs {
             MaskDocument doc = MaskDocuments.of(dense.name(), scores.weightsSha256(), solved, report, scorer,
                     scores.settings());
             Path dir = out.resolve(budgetDirName(budget));
-            CheckpointWriter.write(CheckpointSlicer.slice(dense, solved.mask()).named(dense.name() + "-pruned-"
-                    + budgetLabel(budget)), dir, tokenizer);
+            Checkpoint pruned = CheckpointSlicer.slice(dense, solved.mask()).named(dense.name() + "-pruned-"
+                    + budgetLabel(budget));
+            CheckpointWriter.write(pruned, dir, tokenizer);
+            // The ONNX graph is made from the very checkpoint written beside it, whatever changed its weights.
+            OnnxExporter.export(pruned, dir);
             writeAtomically(dir.resolve(MASK_FILE), MaskJson.write(doc));
             outputs.add(new BudgetOutput(budget, dir, solved, report, doc));
         }
