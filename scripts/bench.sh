@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs one benchmark main of the bench module: scripts/bench.sh <forward|scoring|quality|layers|fleet> [args...]
+# Runs one benchmark main of the bench module: scripts/bench.sh <forward|scoring|quality|layers|fleet|reconstruction> [args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-name="${1:?usage: scripts/bench.sh <forward|scoring|quality|layers|fleet> [args...]}"
+name="${1:?usage: scripts/bench.sh <forward|scoring|quality|layers|fleet|reconstruction> [args...]}"
 shift
 case "$name" in
   forward) main=dev.optinfleet.bench.ForwardBenchmark ;;
@@ -10,7 +10,8 @@ case "$name" in
   quality) main=dev.optinfleet.bench.QualityBenchmark ;;
   layers) main=dev.optinfleet.bench.LayerBenchmark ;;
   fleet) main=dev.optinfleet.bench.FleetBenchmark ;;
-  *) echo "unknown benchmark '$name': expected forward, scoring, quality, layers or fleet" >&2; exit 2 ;;
+  reconstruction) main=dev.optinfleet.bench.ReconstructionBenchmark ;;
+  *) echo "unknown benchmark '$name': expected forward, scoring, quality, layers, fleet or reconstruction" >&2; exit 2 ;;
 esac
 mvn -B -q -ntp install -DskipTests -pl bench -am >&2
 exec java -Xmx12g -Doffline=true -cp "bench/target/optin-bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*" "$main" "$@"

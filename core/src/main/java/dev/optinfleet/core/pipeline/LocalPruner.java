@@ -5,6 +5,8 @@ import dev.optinfleet.core.calibration.CalibrationShard;
 import dev.optinfleet.core.checkpoint.Checkpoint;
 import dev.optinfleet.core.flops.FlopModel;
 import dev.optinfleet.core.model.Encoder;
+import dev.optinfleet.core.reconstruct.ReconstructionSettings;
+import dev.optinfleet.core.reconstruct.Repair;
 import dev.optinfleet.core.scoring.ScoringPlan;
 import dev.optinfleet.core.scoring.ScoringSettings;
 import dev.optinfleet.core.scoring.ScoringTask;
@@ -36,10 +38,20 @@ public final class LocalPruner {
      * @param neuronsPerTask neurons per exact task (only changes how work is split, not the result)
      * @param samplesPerTask samples per fisher task
      * @param out            output directory
+     * @param reconstruction how each budget's kept weights are repaired (on the same calibration shards)
      */
     public record Request(Checkpoint checkpoint, Path tokenizer, List<Path> calibration, List<Double> budgets,
-                          ScoringSettings settings, int neuronsPerTask, int samplesPerTask, Path out) {
+                          ScoringSettings settings, int neuronsPerTask, int samplesPerTask, Path out,
+                          ReconstructionSettings reconstruction) {
+        /** With the product's default repair. */
+        public Request(Checkpoint checkpoint, Path tokenizer, List<Path> calibration, List<Double> budgets,
+                       ScoringSettings settings, int neuronsPerTask, int samplesPerTask, Path out) {
+            this(checkpoint, tokenizer, calibration, budgets, settings, neuronsPerTask, samplesPerTask, out,
+                    ReconstructionSettings.defaults());
+        }
+
         public Request {
+            Objects.requireNonNull(reconstruction, "reconstruction");
             Objects.requireNonNull(checkpoint, "checkpoint");
             Objects.requireNonNull(tokenizer, "tokenizer");
             calibration = List.copyOf(calibration);
@@ -119,8 +131,10 @@ public final class LocalPruner {
         FlopModel flops = FlopModel.fromLengths(dense.config(), lengths, dense.hasPooler());
         ScoresDocument scores = JobOutputs.scores(dense, settings, table, lengths, flops);
         JobOutputs.writeScores(scores, request.out());
+        progress.message(request.reconstruction().repair() == Repair.NONE ? "writing the budgets (mask only)"
+                : "writing the budgets with " + request.reconstruction().repair().wireName() + " reconstruction");
         List<BudgetOutput> outputs = JobOutputs.writeBudgets(request.out(), dense, request.tokenizer(), scores, flops,
-                request.budgets());
+                request.budgets(), new Repairing(request.reconstruction(), batches));
         return new Result(scores, outputs, seconds, plan.size());
     }
 
