@@ -13,5 +13,6 @@ case "$name" in
   reconstruction) main=dev.optinfleet.bench.ReconstructionBenchmark ;;
   *) echo "unknown benchmark '$name': expected forward, scoring, quality, layers, fleet or reconstruction" >&2; exit 2 ;;
 esac
-mvn -B -q -ntp install -DskipTests -pl bench -am >&2
+# package, not install: the reactor resolves the modules, and ~/.m2 (shared) never gets SNAPSHOT jars
+mvn -B -q -ntp package -DskipTests -pl bench -am >&2
 exec java -Xmx12g -Doffline=true -cp "bench/target/optin-bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*" "$main" "$@"
