@@ -28,6 +28,11 @@ final class ConsoleProgress implements ScoringProgress, AutoCloseable {
     }
 
     @Override
+    public void advanced(long unitEvaluations) {
+        taskDone(unitEvaluations);
+    }
+
+    @Override
     public void taskDone(long unitEvaluations) {
         if (bar != null) {
             bar.stepBy(unitEvaluations);

@@ -6,9 +6,6 @@ import dev.optinfleet.cli.fleet.EmbeddedFleet;
 import dev.optinfleet.cli.fleet.FleetJob;
 import dev.optinfleet.core.pipeline.JobOutputs;
 import dev.optinfleet.schemas.job.ScoringSpec;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -64,14 +61,8 @@ final class DemoCommand implements Callable<Integer> {
                     ScoringSpec.of(scorer), "cli"));
             err.println("job " + jobId + " submitted to " + fleet.coordinatorUrl());
             JsonNode status;
-            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("job " + jobId).setInitialMax(1)
-                    .setStyle(ProgressBarStyle.ASCII).setUnit(" tasks", 1).continuousUpdate()
-                    .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
-                status = FleetJob.await(client, jobId, Duration.ofHours(6), s -> {
-                    bar.maxHint(Math.max(1, s.path("tasks_total").asLong()));
-                    bar.stepTo(s.path("tasks_done").asLong());
-                    bar.setExtraMessage(s.path("state").asText());
-                });
+            try (JobProgressBar bar = new JobProgressBar(jobId)) {
+                status = FleetJob.await(client, jobId, Duration.ofHours(6), bar::update);
             }
             List<Path> files = FleetJob.download(fleet.store(), status, out);
             stdout.println("job " + jobId + " done; " + files.size() + " files downloaded to " + out);

@@ -10,9 +10,6 @@ import dev.optinfleet.schemas.Json;
 import dev.optinfleet.schemas.job.ScoringSpec;
 import dev.optinfleet.storage.ObjectStore;
 import dev.optinfleet.storage.StorageSettings;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.nio.file.Files;
@@ -66,7 +63,7 @@ final class FleetPrune {
     private int submit(CoordinatorClient client, ObjectStore store, String name) throws Exception {
         FleetJob.Inputs inputs = FleetJob.upload(store, name, location.model(), location.tokenizer(), calibration);
         ScoringSpec spec0 = new ScoringSpec(scoring.scorer, null, scoring.lambda, null, null, null, scoring.seed,
-                scoring.maxSamples, null, null, null);
+                scoring.maxSamples, null, null, null, scoring.maxLengthOrNull());
         String jobId = client.submit(FleetJob.request(name, inputs, budgets, spec0, "cli")
                 .withRepair(repair.wireName()));
         JsonNode status;
@@ -74,13 +71,8 @@ final class FleetPrune {
             status = FleetJob.await(client, jobId, Duration.ofDays(2), s -> { });
         } else {
             spec.commandLine().getErr().println("job " + jobId);
-            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("job " + jobId).setInitialMax(1)
-                    .setStyle(ProgressBarStyle.ASCII).setUnit(" tasks", 1).continuousUpdate()
-                    .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
-                status = FleetJob.await(client, jobId, Duration.ofDays(2), s -> {
-                    bar.maxHint(Math.max(1, s.path("tasks_total").asLong()));
-                    bar.stepTo(s.path("tasks_done").asLong());
-                });
+            try (JobProgressBar bar = new JobProgressBar(jobId)) {
+                status = FleetJob.await(client, jobId, Duration.ofDays(2), bar::update);
             }
         }
         FleetJob.download(store, status, out);

@@ -87,7 +87,7 @@ final class PruneCommand implements Callable<Integer> {
                     .run(coordinator.url == null ? null : coordinator.client(), workers);
         }
         LocalPruner.Request request = new LocalPruner.Request(location.load(), location.tokenizer(), calibration,
-                checked, scoring.settings(), scoring.neuronsPerTask, scoring.samplesPerTask, out,
+                checked, scoring.settings(), scoring.neuronsPerTask, scoring.samplesPerTask, out, scoring.memory(),
                 ReconstructionSettings.of(mode));
         LocalPruner.Result result;
         CountingProgress counted;
@@ -129,6 +129,11 @@ final class PruneCommand implements Callable<Integer> {
         public void planned(int tasks, long unitEvaluations) {
             units = unitEvaluations;
             delegate.planned(tasks, unitEvaluations);
+        }
+
+        @Override
+        public void advanced(long unitEvaluations) {
+            delegate.advanced(unitEvaluations);
         }
 
         @Override

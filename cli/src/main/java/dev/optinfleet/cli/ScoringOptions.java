@@ -1,5 +1,6 @@
 package dev.optinfleet.cli;
 
+import dev.optinfleet.core.memory.MemoryBudget;
 import dev.optinfleet.core.scoring.ScorerKind;
 import dev.optinfleet.core.scoring.ScoringSettings;
 import picocli.CommandLine.Option;
@@ -34,6 +35,26 @@ final class ScoringOptions {
             description = "fisher, fisher_trajectory: samples per task (how work is split).")
     int samplesPerTask;
 
+    @Option(names = "--max-length", paramLabel = "N",
+            description = "cut calibration texts to N tokens, special tokens included (default: the model's maximum"
+                    + " positions); a warning says how many were cut.")
+    Integer maxLength;
+
+    @Option(names = "--memory", paramLabel = "SIZE",
+            description = "resident memory scoring may use, e.g. 4g (default: 90% of the container's memory limit or"
+                    + " of physical memory); passes are sized to fit, results do not change. In-process only: fleet"
+                    + " workers take optin.worker.memory.")
+    String memory;
+
+    /** The --max-length for the wire, checked; null when not given. */
+    Integer maxLengthOrNull() {
+        return maxLength == null ? null : settings().maxLength();
+    }
+
+    MemoryBudget memory() {
+        return MemoryBudget.orDetect(memory, "--memory");
+    }
+
     ScoringSettings settings() {
         ScoringSettings s = ScoringSettings.defaults(ScorerKind.fromWireName(scorer));
         if (lambda != null) {
@@ -44,6 +65,13 @@ final class ScoringOptions {
         }
         if (seed != null) {
             s = s.withSeed(seed);
+        }
+        if (maxLength != null) {
+            if (maxLength < 2) {
+                throw new IllegalArgumentException("--max-length must be >= 2 tokens (room for [CLS] and [SEP]), was "
+                        + maxLength);
+            }
+            s = s.withMaxLength(maxLength);
         }
         return s;
     }

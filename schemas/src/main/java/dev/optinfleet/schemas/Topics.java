@@ -24,6 +24,8 @@ public final class Topics {
     public static final String PROCESSED_CHECKPOINTS = "optin.processed-checkpoints";
     /** Registered model versions. Compacted, key: model name + "/" + version. */
     public static final String MODEL_REGISTRY = "optin.model-registry";
+    /** Workers' progress inside a task (ephemeral, not compacted). */
+    public static final String TASK_PROGRESS = "optin.task-progress";
 
     private Topics() {
     }

@@ -105,6 +105,8 @@ class MessageSchemaTest {
         assertValid("task-scores.schema.json", new TaskScores(1, "job-1", "t-1", "worker-1",
                 List.of(new UnitTermsMessage(3, "neuron", 256, new double[] {1.5, 2}, new double[] {0.25, 0})), 2, 10,
                 "PyTorch"));
+        assertValid("task-progress.schema.json", new dev.optinfleet.schemas.task.TaskProgress(1, "job-1", "t-1",
+                "worker-1", 3, 16));
         assertValid("job-status.schema.json", doneStatus());
         assertValid("job-status.schema.json", new JobStatus(1, "job-2", JobState.FAILED, FULL_REQUEST, 0, 0, 0, 0, 1,
                 2, "s3://m/a/model.safetensors: truncated", null, null, null, null));

@@ -121,6 +121,7 @@ public final class EmbeddedFleet implements AutoCloseable {
         topics.create(Topics.CHECKPOINT_EVENTS, 1, false);
         topics.create(Topics.MODEL_REGISTRY, 1, true);
         topics.create(Topics.PROCESSED_CHECKPOINTS, 1, true);
+        topics.create(Topics.TASK_PROGRESS, 4, false);
     }
 
     /** Starts one more worker (also used to replace one that was killed). */
@@ -148,6 +149,10 @@ public final class EmbeddedFleet implements AutoCloseable {
             props.put("mp.messaging.incoming.scoring-tasks.session.timeout.ms", "6000");
             props.put("mp.messaging.incoming.scoring-tasks.heartbeat.interval.ms", "2000");
             props.put("optin.worker.id", name);
+            // Several processes share this machine: each worker plans its passes from its own share, not from
+            // the whole machine's memory (README: the demo's workers' peak resident memory).
+            props.put("optin.heap", System.getProperty("optin.fleet.worker-heap", "768m"));
+            props.put("optin.worker.memory", System.getProperty("optin.fleet.worker-memory", "2g"));
             props.put("optin.worker.cache-dir", workDir.resolve(name + "-cache").toString());
             if (engineThreads > 0) {
                 props.put("ai.djl.pytorch.num_threads", Integer.toString(engineThreads));

@@ -18,6 +18,8 @@ import java.util.List;
  * @param state          accepted, scoring, solving, done or failed
  * @param tasksDone      distinct tasks whose scores arrived
  * @param tasksTotal     planned tasks (0 until planned)
+ * @param tasksProgress  tasks done plus the fractions workers reported of the running ones (at most once a second
+ *                       each), for a bar that moves within long tasks
  * @param unitsScored    unit evaluations done
  * @param unitsTotal     unit evaluations planned
  * @param submittedAt    epoch milliseconds
@@ -34,26 +36,32 @@ import java.util.List;
  *                       per worker its tasks, units and reported scoring time; null until a result is merged (and
  *                       for a job this coordinator knows only from its final status)
  */
-public record JobView(String jobId, String name, JobState state, int tasksDone, int tasksTotal, long unitsScored,
+public record JobView(String jobId, String name, JobState state, int tasksDone, int tasksTotal,
+                      double tasksProgress, long unitsScored,
                       long unitsTotal, long submittedAt, long updatedAt, double elapsedSeconds, Double etaSeconds,
                       String error, Double outputWeight, List<BudgetResult> results, String scoresUri,
                       String reportUri, JobRequest request, ScoringStats scoring) {
 
     public static JobView of(Job job, long now) {
         ScoringStats stats = job.scoringStats();
-        return of(job.status(), stats.tasks() == 0 ? null : stats, now);
+        return of(job.status(), stats.tasks() == 0 ? null : stats, now, job.tasksProgress());
     }
 
     static JobView of(JobStatus s, ScoringStats scoring, long now) {
+        return of(s, scoring, now, s.tasksDone());
+    }
+
+    static JobView of(JobStatus s, ScoringStats scoring, long now, double progress) {
         long end = s.state().isFinal() ? s.updatedAt() : now;
         double elapsed = Math.max(0, end - s.submittedAt()) / 1000.0;
         Double eta = null;
         if (s.state() == JobState.DONE) {
             eta = 0.0;
-        } else if (s.state() == JobState.SCORING && s.tasksDone() > 0) {
-            eta = elapsed / s.tasksDone() * (s.tasksTotal() - s.tasksDone());
+        } else if (s.state() == JobState.SCORING && progress > 0) {
+            eta = elapsed / progress * (s.tasksTotal() - progress);
         }
-        return new JobView(s.jobId(), s.request().name(), s.state(), s.tasksDone(), s.tasksTotal(), s.unitsScored(),
+        return new JobView(s.jobId(), s.request().name(), s.state(), s.tasksDone(), s.tasksTotal(),
+                Math.max(progress, s.tasksDone()), s.unitsScored(),
                 s.unitsTotal(), s.submittedAt(), s.updatedAt(), elapsed, eta, s.error(), s.outputWeight(),
                 s.results(), s.scoresUri(), s.reportUri(), s.request(), scoring);
     }

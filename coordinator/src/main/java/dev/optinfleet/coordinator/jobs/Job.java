@@ -52,6 +52,8 @@ public final class Job {
     private TermTable table;
     private final Map<String, TaskScores> pending = new LinkedHashMap<>();
     private final Map<String, ScoringStats.Worker> workers = new LinkedHashMap<>();
+    /** task id -> fraction done, for tasks running now; a task leaves when its scores are merged. */
+    private final Map<String, Double> running = new LinkedHashMap<>();
     private long scoredAt;
     private boolean solvingScheduled;
     private long lastPublishedNanos;
@@ -275,6 +277,19 @@ public final class Job {
         this.lastPublishedNanos = nowNanos;
     }
 
+    /** A worker's progress inside a planned, unmerged task; anything else is ignored. */
+    public synchronized void progressed(String taskId, double fraction) {
+        if (plan != null && plan.task(taskId) != null && state == JobState.SCORING
+                && !table.contains(plan.task(taskId).task())) {
+            running.put(taskId, Math.max(0, Math.min(1, fraction)));
+        }
+    }
+
+    /** Finished tasks plus the running ones' fractions: what a progress display shows, 0..tasksTotal. */
+    public synchronized double tasksProgress() {
+        return tasksDone + running.values().stream().mapToDouble(Double::doubleValue).sum();
+    }
+
     synchronized void touched(long now) {
         this.updatedAt = now;
     }
@@ -292,10 +307,11 @@ public final class Job {
             return Merge.DUPLICATE;
         }
         tasksDone++;
+        running.remove(scores.taskId());
         unitsScored += task.units();
         workers.merge(scores.workerId(), new ScoringStats.Worker(scores.workerId(), 1, task.units(),
-                scores.elapsedMs()), (a, b) -> new ScoringStats.Worker(a.workerId(), a.tasks() + 1,
-                a.units() + b.units(), a.elapsedMs() + b.elapsedMs()));
+                scores.elapsedMs(), scores.engine()), (a, b) -> new ScoringStats.Worker(a.workerId(), a.tasks() + 1,
+                a.units() + b.units(), a.elapsedMs() + b.elapsedMs(), b.engine()));
         if (tasksDone == tasksTotal) {
             scoredAt = System.currentTimeMillis();
         }

@@ -22,7 +22,8 @@ public record ScoringStats(long millisToScore, int tasks, long units, List<Worke
      * @param tasks     its merged tasks
      * @param units     unit evaluations of those tasks
      * @param elapsedMs scoring time it reported for them, downloads excluded
+     * @param engine    engine and device it computed on, e.g. "PyTorch on gpu(0)"
      */
-    public record Worker(String workerId, int tasks, long units, long elapsedMs) {
+    public record Worker(String workerId, int tasks, long units, long elapsedMs, String engine) {
     }
 }

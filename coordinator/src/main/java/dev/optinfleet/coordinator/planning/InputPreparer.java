@@ -72,14 +72,15 @@ public class InputPreparer {
     private List<TokenBatch> tokenize(String jobId, JobRequest request, StagedInputs staged, Checkpoint dense) {
         ScoringSettings settings = ScoringSpecs.toSettings(request.scoring());
         List<TokenBatch> batches = new ArrayList<>();
-        try (TextTokenizer tokenizer = loadTokenizer(staged.tokenizer(), request, dense)) {
+        try (TextTokenizer tokenizer = loadTokenizer(staged.tokenizer(), request, dense,
+                settings.tokenLimit(dense.config().maxPositions()))) {
             for (int i = 0; i < staged.shards().size(); i++) {
                 String uri = request.calibrationUris().get(i);
                 CalibrationShard shard = readShard(staged.shards().get(i), uri);
                 TokenBatch batch = shard.tokenize(tokenizer, settings.maxSamples());
                 if (batch.truncated() > 0) {
-                    LOG.warnf("job %s: %d text(s) of %s are longer than the model's %d positions and were"
-                            + " truncated", jobId, batch.truncated(), uri, dense.config().maxPositions());
+                    LOG.warnf("job %s: %d text(s) of %s are longer than %d tokens and were cut there", jobId,
+                            batch.truncated(), uri, tokenizer.maxLength());
                 }
                 batches.add(batch);
             }
@@ -106,9 +107,9 @@ public class InputPreparer {
         }
     }
 
-    private static TextTokenizer loadTokenizer(Path file, JobRequest request, Checkpoint dense) {
+    private static TextTokenizer loadTokenizer(Path file, JobRequest request, Checkpoint dense, int limit) {
         try {
-            return TextTokenizer.load(file, dense.config().maxPositions());
+            return TextTokenizer.load(file, limit);
         } catch (CheckpointFormatException e) {
             return throwRenamed(e, request.tokenizerUri());
         }

@@ -26,7 +26,8 @@ public final class ScoringSpecs {
         ScoringSettings s = toSettings(spec);
         return new ScoringSpec(s.scorer().wireName(), s.tokenRows(), s.lambda(),
                 Double.isNaN(s.outputWeight()) ? null : s.outputWeight(), s.headMultiplier(),
-                s.lastLayerMultiplier(), s.seed(), s.maxSamples(), s.unitBatch(), s.fisherProbes(), s.fisherBatch());
+                s.lastLayerMultiplier(), s.seed(), s.maxSamples(), s.unitBatch(), s.fisherProbes(), s.fisherBatch(),
+                s.maxLength() == 0 ? null : s.maxLength());
     }
 
     /** The settings a (possibly partial, possibly null) spec means; no scorer means {@value #DEFAULT_SCORER}. */

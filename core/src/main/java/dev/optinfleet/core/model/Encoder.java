@@ -58,6 +58,7 @@ public final class Encoder implements AutoCloseable {
     private final NDArray inverseSqrt2;
     private final NDArray one;
     private final NDArray half;
+    private long weightBytes;
 
     private record LayerWeights(NDArray wq, NDArray bq, NDArray wk, NDArray bk, NDArray wv, NDArray bv,
                                 NDArray wo, NDArray bo, NDArray ln1w, NDArray ln1b,
@@ -118,8 +119,13 @@ public final class Encoder implements AutoCloseable {
      * default engine when null.
      */
     public static Encoder load(Checkpoint checkpoint, String engine) {
-        NDManager m = engine == null ? NDManager.newBaseManager(Device.cpu())
-                : NDManager.newBaseManager(Device.cpu(), engine);
+        return load(checkpoint, engine, DeviceChoice.CPU);
+    }
+
+    /** Copies the weights onto the device {@code device} chooses on the named engine (null: the default). */
+    public static Encoder load(Checkpoint checkpoint, String engine, DeviceChoice device) {
+        Device d = device.resolve(engine);
+        NDManager m = engine == null ? NDManager.newBaseManager(d) : NDManager.newBaseManager(d, engine);
         try {
             return new Encoder(checkpoint, m);
         } catch (RuntimeException e) {
@@ -130,6 +136,11 @@ public final class Encoder implements AutoCloseable {
 
     public ModelConfig config() {
         return config;
+    }
+
+    /** The device the weights live on and passes run on, e.g. "cpu()" or "gpu(0)". */
+    public String deviceName() {
+        return manager.getDevice().toString();
     }
 
     /** The engine the weights live on. */
@@ -395,18 +406,28 @@ public final class Encoder implements AutoCloseable {
         return x.mul(x.mul(inverseSqrt2).erf().add(one)).mul(half);
     }
 
+    /**
+     * Bytes of the weights this encoder holds on its engine, what a memory budget counts for the model (the
+     * embedding tables stay in the Java heap, which the budget counts at its maximum).
+     */
+    public long weightBytes() {
+        return weightBytes;
+    }
+
     private NDArray scalar(float value) {
         return manager.create(new float[] {value}, new Shape());
     }
 
     private NDArray vector(Checkpoint c, String name) {
         FloatTensor t = c.tensor(name);
+        weightBytes += 4L * t.data().length;
         return manager.create(t.data(), new Shape(t.shape()));
     }
 
     /** Hugging Face [out, in] stored as [in, out] so activations multiply from the left. */
     private NDArray linear(Checkpoint c, String name) {
         FloatTensor t = c.tensor(name).transposed();
+        weightBytes += 4L * t.data().length;
         return manager.create(t.data(), new Shape(t.shape()));
     }
 

@@ -4,9 +4,12 @@ import dev.optinfleet.core.calibration.CalibrationReader;
 import dev.optinfleet.core.calibration.CalibrationShard;
 import dev.optinfleet.core.checkpoint.Checkpoint;
 import dev.optinfleet.core.flops.FlopModel;
+import dev.optinfleet.core.memory.MemoryBudget;
+import dev.optinfleet.core.model.DeviceChoice;
 import dev.optinfleet.core.model.Encoder;
 import dev.optinfleet.core.reconstruct.ReconstructionSettings;
 import dev.optinfleet.core.reconstruct.Repair;
+import dev.optinfleet.core.scoring.ScoringContext;
 import dev.optinfleet.core.scoring.ScoringPlan;
 import dev.optinfleet.core.scoring.ScoringSettings;
 import dev.optinfleet.core.scoring.ScoringTask;
@@ -38,15 +41,17 @@ public final class LocalPruner {
      * @param neuronsPerTask neurons per exact task (only changes how work is split, not the result)
      * @param samplesPerTask samples per fisher task
      * @param out            output directory
+     * @param memory         what the scoring passes are planned from
      * @param reconstruction how each budget's kept weights are repaired (on the same calibration shards)
      */
     public record Request(Checkpoint checkpoint, Path tokenizer, List<Path> calibration, List<Double> budgets,
                           ScoringSettings settings, int neuronsPerTask, int samplesPerTask, Path out,
-                          ReconstructionSettings reconstruction) {
+                          MemoryBudget memory, ReconstructionSettings reconstruction) {
         /** With the product's default repair. */
         public Request(Checkpoint checkpoint, Path tokenizer, List<Path> calibration, List<Double> budgets,
-                       ScoringSettings settings, int neuronsPerTask, int samplesPerTask, Path out) {
-            this(checkpoint, tokenizer, calibration, budgets, settings, neuronsPerTask, samplesPerTask, out,
+                       ScoringSettings settings, int neuronsPerTask, int samplesPerTask, Path out,
+                       MemoryBudget memory) {
+            this(checkpoint, tokenizer, calibration, budgets, settings, neuronsPerTask, samplesPerTask, out, memory,
                     ReconstructionSettings.defaults());
         }
 
@@ -70,6 +75,14 @@ public final class LocalPruner {
             }
             Objects.requireNonNull(settings, "settings");
             Objects.requireNonNull(out, "out");
+            Objects.requireNonNull(memory, "memory");
+        }
+
+        /** Within the machine's own memory limit ({@link MemoryBudget#detect()}). */
+        public Request(Checkpoint checkpoint, Path tokenizer, List<Path> calibration, List<Double> budgets,
+                       ScoringSettings settings, int neuronsPerTask, int samplesPerTask, Path out) {
+            this(checkpoint, tokenizer, calibration, budgets, settings, neuronsPerTask, samplesPerTask, out,
+                    MemoryBudget.detect(), ReconstructionSettings.defaults());
         }
     }
 
@@ -93,16 +106,18 @@ public final class LocalPruner {
         }
         ScoringSettings settings = request.settings();
         List<TokenBatch> batches = new ArrayList<>();
-        try (TextTokenizer tokenizer = TextTokenizer.load(request.tokenizer(), dense.config().maxPositions())) {
+        int limit = settings.tokenLimit(dense.config().maxPositions());
+        int cut = 0;
+        try (TextTokenizer tokenizer = TextTokenizer.load(request.tokenizer(), limit)) {
             for (CalibrationShard shard : shards) {
                 TokenBatch batch = shard.tokenize(tokenizer, settings.maxSamples());
-                if (batch.truncated() > 0) {
-                    progress.message("warning: " + batch.truncated() + " text(s) of " + shard.source()
-                            + " are longer than the model's " + dense.config().maxPositions()
-                            + " positions and were truncated");
-                }
+                cut += batch.truncated();
                 batches.add(batch);
             }
+        }
+        if (cut > 0) {
+            progress.message(truncationWarning(cut, batches.stream().mapToInt(TokenBatch::size).sum(), limit,
+                    settings.maxLength() > 0));
         }
         int[] sizes = batches.stream().mapToInt(TokenBatch::size).toArray();
         List<ScoringTask> plan = ScoringPlan.plan(dense.config(), settings, sizes, request.neuronsPerTask(),
@@ -110,7 +125,11 @@ public final class LocalPruner {
         progress.planned(plan.size(), unitEvaluations(plan, dense));
         TermTable table = new TermTable(dense.config());
         long start = System.nanoTime();
-        try (Encoder encoder = Encoder.load(dense)) {
+        try (Encoder encoder = Encoder.load(dense, null, DeviceChoice.parse(System.getProperty("optin.device"),
+                "optin.device"))) {
+            progress.message("scoring on " + encoder.engineName() + " " + encoder.deviceName() + ", memory budget "
+                    + request.memory());
+            ScoringContext context = ScoringContext.of(request.memory(), encoder, null);
             for (int s = 0; s < batches.size(); s++) {
                 TokenBatch batch = batches.get(s);
                 boolean exact = !settings.scorer().gradient();
@@ -119,9 +138,16 @@ public final class LocalPruner {
                         if (task.shard() != s) {
                             continue;
                         }
-                        List<UnitTerms> terms = TaskRunner.run(task, encoder, batch, teacher, settings);
+                        long units = unitEvaluations(task, dense);
+                        long[] told = {0};
+                        List<UnitTerms> terms = TaskRunner.run(task, encoder, batch, teacher, settings,
+                                context.withProgress((done, total) -> {
+                                    long now = units * done / total;
+                                    progress.advanced(now - told[0]);
+                                    told[0] = now;
+                                }));
                         table.add(task, terms);
-                        progress.taskDone(unitEvaluations(task, dense));
+                        progress.taskDone(units - told[0]);
                     }
                 }
             }
@@ -136,6 +162,12 @@ public final class LocalPruner {
         List<BudgetOutput> outputs = JobOutputs.writeBudgets(request.out(), dense, request.tokenizer(), scores, flops,
                 request.budgets(), new Repairing(request.reconstruction(), batches));
         return new Result(scores, outputs, seconds, plan.size());
+    }
+
+    /** The one warning a job gives when texts were cut. */
+    public static String truncationWarning(int cut, int texts, int limit, boolean byMaxLength) {
+        return "warning: " + cut + " of " + texts + " calibration text(s) are longer than " + limit + " tokens ("
+                + (byMaxLength ? "--max-length" : "the model's maximum positions") + ") and were cut there";
     }
 
     /** Non-padding length of every sample, shard after shard: the s of the FLOP model. */

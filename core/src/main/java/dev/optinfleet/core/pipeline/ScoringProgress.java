@@ -9,7 +9,11 @@ public interface ScoringProgress {
     default void planned(int tasks, long unitEvaluations) {
     }
 
-    /** One more task is done; it evaluated this many units. */
+    /** More unit evaluations of the running task are done (told after every pass). */
+    default void advanced(long unitEvaluations) {
+    }
+
+    /** One more task is done; these of its unit evaluations were not yet told through {@link #advanced}. */
     default void taskDone(long unitEvaluations) {
     }
 

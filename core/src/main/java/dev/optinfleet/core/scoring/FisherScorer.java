@@ -1,240 +1,198 @@
 package dev.optinfleet.core.scoring;
 
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import dev.optinfleet.core.model.Encoder;
-import dev.optinfleet.core.model.EncoderOutput;
-import dev.optinfleet.core.model.Gates;
 import dev.optinfleet.core.model.ModelConfig;
 import dev.optinfleet.core.tokenize.TokenBatch;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 /**
- * The label-free Fisher estimate ({@code fisher}): gates g (all 1) on every head and neuron; for mini-batches b
- * and random probes r, importance_i = Σ_b mean_r (∂(r · z)/∂g_i)², with z the logits and r ~ N(0, diag(p) − p pᵀ)
+ * The label-free Fisher estimate ({@code fisher}): gates g (all 1) on every head and neuron; for samples i and
+ * random probes r, importance_u = Σ_i mean_r (∂(r · z_i)/∂g_u)², with z the logits and r ~ N(0, diag(p) − p pᵀ)
  * (drawn as onehot(y) − p, y ~ p, p = softmax of the dense logits); without a classifier z is the pooled output
- * and r ~ N(0, I). This is a Gauss-Newton estimate of how much the output divergence grows when unit i goes, so
- * it lands in the output term of {@link UnitTerms}.
+ * and r ~ N(0, I). This is a Gauss-Newton estimate of how much the output divergence grows when unit u goes, so
+ * it lands in the output term of {@link UnitTerms}. {@code fisher_trajectory} adds the feature term from a second
+ * set of probes on the layers' Gram matrices ({@link GradientPass}).
  *
- * <p>The P probes of a mini-batch run as one pass: the batch is stacked P times and every stacked row has its own
- * gates, so one backward pass yields a separate gradient per (probe, sample). Squaring per-sample gradients, not
- * the gradient of the batch sum, drops the cross terms between samples: the same expectation with less variance.
- * Uses the engine's single gradient collector: do not run two Fisher passes at once in one process.
+ * <p>Squaring per-sample gradients, not the gradient of the batch sum, drops the cross terms between samples: the
+ * same expectation with less variance.
+ *
+ * <p>Memory is planned: samples are grouped by length, each micro-batch padded to its own longest and as large as
+ * {@link GradientMemory} lets the context's pass budget hold (at most {@code fisherBatch}). Every probe of sample
+ * i is drawn from a seed of (shard seed, i, probe, layer), so the result does not depend on how samples are split
+ * into tasks and passes, only on floating-point summation order.
  */
 public final class FisherScorer {
     private FisherScorer() {
     }
 
-    /**
-     * Terms of every unit of every layer (heads then neurons per layer) from one shard; for
-     * {@code fisher_trajectory} also the feature term, a Gauss-Newton estimate of the trajectory's Gram-matrix
-     * drift (see {@link #gradients}).
-     */
+    /** Every sample of the shard, seeded by the settings' seed, within the machine's memory. */
     public static List<UnitTerms> score(Encoder encoder, TokenBatch shard, ScoringSettings settings) {
+        return score(encoder, shard, 0, shard.size(), settings.seed(), settings, ScoringContext.detected(encoder));
+    }
+
+    /**
+     * Terms of every unit of every layer (heads then neurons per layer) from samples [from, to) of one shard.
+     *
+     * @param shardSeed the seed every sample's probes derive from (the same for every task of the shard)
+     */
+    public static List<UnitTerms> score(Encoder encoder, TokenBatch shard, int from, int to, long shardSeed,
+                                        ScoringSettings settings, ScoringContext context) {
         boolean features = settings.scorer() == ScorerKind.FISHER_TRAJECTORY;
         ModelConfig c = encoder.config();
         if (c.isPruned()) {
             throw new IllegalArgumentException("scoring needs the dense model, got " + c);
         }
-        int layers = c.numLayers();
-        double[][] heads = new double[layers][c.numHeads()];
-        double[][] neurons = new double[layers][c.intermediateSize()];
-        double[][] headFeatures = new double[layers][c.numHeads()];
-        double[][] neuronFeatures = new double[layers][c.intermediateSize()];
-        Random random = new Random(settings.seed());
-        int probes = settings.fisherProbes();
-        for (int from = 0; from < shard.size(); from += settings.fisherBatch()) {
-            TokenBatch batch = shard.rows(from, Math.min(shard.size(), from + settings.fisherBatch()));
-            Gradients g = gradients(encoder, batch, probes, features, random);
-            int outputRows = probes * batch.size();
-            for (int l = 0; l < layers; l++) {
-                accumulateSquares(heads[l], g.heads[l], 0, outputRows, probes);
-                accumulateSquares(neurons[l], g.neurons[l], 0, outputRows, probes);
-                if (features) {
-                    accumulateSquares(headFeatures[l], g.heads[l], outputRows, 2 * outputRows, probes);
-                    accumulateSquares(neuronFeatures[l], g.neurons[l], outputRows, 2 * outputRows, probes);
+        if (from < 0 || to > shard.size() || from >= to) {
+            throw new IllegalArgumentException("samples [" + from + ", " + to + ") outside the shard's "
+                    + shard.size());
+        }
+        Accumulator acc = new Accumulator(c, settings.fisherProbes());
+        int[] lengths = shard.lengths();
+        // Longest first: each micro-batch is sized for its first (longest) sample.
+        int[] order = IntStream.range(from, to).boxed()
+                .sorted((a, b) -> lengths[b] != lengths[a] ? Integer.compare(lengths[b], lengths[a])
+                        : Integer.compare(a, b))
+                .mapToInt(Integer::intValue).toArray();
+        int done = 0;
+        while (done < order.length) {
+            int length = Math.max(1, lengths[order[done]]);
+            int n = Math.min(order.length - done, GradientMemory.samplesPerPass(c, length, features,
+                    context.passBytes(), settings.fisherBatch()));
+            int[] rows = Arrays.copyOfRange(order, done, done + n);
+            TokenBatch batch = shard.select(rows, length);
+            GradientPass.run(encoder, batch, settings.fisherProbes(), features,
+                    new SampleProbes(batch, rows, shardSeed, c.hasClassifier(), acc));
+            done += n;
+            context.progress().advanced(done, order.length);
+        }
+        return acc.terms(features);
+    }
+
+    /** Σ over samples, mean over probes, of squared gate gradients, per layer. */
+    private static final class Accumulator {
+        final double[][] heads;
+        final double[][] neurons;
+        final double[][] headFeatures;
+        final double[][] neuronFeatures;
+        final int probes;
+
+        Accumulator(ModelConfig c, int probes) {
+            int layers = c.numLayers();
+            this.heads = new double[layers][c.numHeads()];
+            this.neurons = new double[layers][c.intermediateSize()];
+            this.headFeatures = new double[layers][c.numHeads()];
+            this.neuronFeatures = new double[layers][c.intermediateSize()];
+            this.probes = probes;
+        }
+
+        void add(boolean feature, float[][] h, float[][] n) {
+            for (int l = 0; l < h.length; l++) {
+                addSquares(feature ? headFeatures[l] : heads[l], h[l]);
+                addSquares(feature ? neuronFeatures[l] : neurons[l], n[l]);
+            }
+        }
+
+        private void addSquares(double[] into, float[] grads) {
+            int units = into.length;
+            for (int k = 0; k < grads.length; k++) {
+                double g = grads[k];
+                into[k % units] += g * g / probes;
+            }
+        }
+
+        List<UnitTerms> terms(boolean features) {
+            List<UnitTerms> out = new ArrayList<>();
+            for (int l = 0; l < heads.length; l++) {
+                out.add(new UnitTerms(l, UnitKind.HEAD, 0, headFeatures[l], heads[l]));
+                out.add(new UnitTerms(l, UnitKind.NEURON, 0, neuronFeatures[l], neurons[l]));
+            }
+            return out;
+        }
+    }
+
+    /** The probes of one micro-batch, each drawn from its sample's own seed. */
+    private record SampleProbes(TokenBatch batch, int[] samples, long shardSeed, boolean classifier,
+                                Accumulator acc) implements GradientPass.Probes {
+        private static final long OUTPUT = 1;
+        private static final long GRAM = 2;
+
+        @Override
+        public float[] output(int probe, float[] z, int width) {
+            float[] r = new float[samples.length * width];
+            for (int row = 0; row < samples.length; row++) {
+                SplittableRandom rnd = new SplittableRandom(Seeds.of(shardSeed, samples[row], probe, OUTPUT));
+                int off = row * width;
+                if (classifier) {
+                    double[] p = softmax(z, off, width);
+                    int label = sample(p, rnd);
+                    for (int k = 0; k < width; k++) {
+                        r[off + k] = (float) ((k == label ? 1 : 0) - p[k]);
+                    }
+                } else {
+                    for (int k = 0; k < width; k++) {
+                        r[off + k] = (float) rnd.nextGaussian();
+                    }
                 }
             }
+            return r;
         }
-        List<UnitTerms> out = new ArrayList<>();
-        for (int l = 0; l < layers; l++) {
-            out.add(new UnitTerms(l, UnitKind.HEAD, 0, headFeatures[l], heads[l]));
-            out.add(new UnitTerms(l, UnitKind.NEURON, 0, neuronFeatures[l], neurons[l]));
-        }
-        return out;
-    }
 
-    /**
-     * Gradients with respect to the gates, one set per stacked row (probe copy-major, then sample): heads[l] has
-     * R·H entries, neurons[l] has R·F. The first P·B rows carry output probes (r · z); with feature probes, P·B
-     * more rows carry Σ_j s_j · G_j, the Gram matrix G_j of row's L2-normalised layer-j features (tokens x tokens,
-     * padding excluded) against a standard normal s_j per layer. E[(s · ∂G/∂g_i)²] = ‖∂G/∂g_i‖², the Gauss-Newton
-     * estimate of the Gram drift Σ_j ‖G_j − G_j'‖² when unit i goes: the trajectory score's feature term, over all
-     * layers from the unit's own on and within each sample, in one backward pass.
-     */
-    record Gradients(float[][] heads, float[][] neurons) {
-    }
-
-    static Gradients gradients(Encoder encoder, TokenBatch batch, int probes, boolean features, Random random) {
-        try (NDManager scope = encoder.newScope()) {
-            ModelConfig c = encoder.config();
-            int copies = features ? 2 * probes : probes;
-            TokenBatch stacked = stack(batch, copies);
-            NDArray dense;
-            try (NDManager densePass = encoder.newScope()) {
-                EncoderOutput out = encoder.forward(densePass, batch);
-                dense = out.output();
-                dense = (c.hasClassifier() ? dense.softmax(-1) : dense);
-                dense.attach(scope);
-            }
-            int width = (int) dense.getShape().get(1);
-            float[] r = java.util.Arrays.copyOf(drawProbes(dense.toFloatArray(), width, batch.size(), probes,
-                    c.hasClassifier(), random), copies * batch.size() * width); // feature rows: no output probe
-            NDArray probe = scope.create(r, new Shape((long) copies * batch.size(), width));
-            NDArray[] gramProbes = features ? gramProbes(scope, batch, probes, c.numLayers(), random) : null;
-            return gradients(encoder, scope, stacked, probe, gramProbes);
-        }
-    }
-
-    /**
-     * Per layer, [2·P·B, S, S]: zero on the output rows, standard normal on the feature rows between real tokens,
-     * zero where either token is padding.
-     */
-    private static NDArray[] gramProbes(NDManager scope, TokenBatch batch, int probes, int layers, Random random) {
-        int b = batch.size();
-        int s = batch.sequenceLength();
-        long[] mask = batch.attentionMask();
-        NDArray[] out = new NDArray[layers];
-        for (int l = 0; l < layers; l++) {
-            float[] r = new float[2 * probes * b * s * s];
-            for (int p = 0; p < probes; p++) {
-                for (int row = 0; row < b; row++) {
-                    int off = ((probes + p) * b + row) * s * s;
-                    for (int i = 0; i < s; i++) {
-                        for (int j = 0; j < s; j++) {
-                            if (mask[row * s + i] != 0 && mask[row * s + j] != 0) {
-                                r[off + i * s + j] = (float) random.nextGaussian();
-                            }
+        @Override
+        public float[] gram(int probe, int layer) {
+            int s = batch.sequenceLength();
+            float[] r = new float[samples.length * s * s];
+            for (int row = 0; row < samples.length; row++) {
+                SplittableRandom rnd = new SplittableRandom(Seeds.of(shardSeed, samples[row], probe, GRAM, layer));
+                int off = row * s * s;
+                // Drawn over the sample's tokens in order, so padding (however long) takes no draw.
+                for (int i = 0; i < s; i++) {
+                    for (int j = 0; j < s && batch.isToken(row, i); j++) {
+                        if (batch.isToken(row, j)) {
+                            r[off + i * s + j] = (float) rnd.nextGaussian();
                         }
                     }
                 }
             }
-            out[l] = scope.create(r, new Shape(2L * probes * b, s, s));
+            return r;
         }
-        return out;
-    }
 
-    /**
-     * Per-row gradients of Σ probe · z + Σ_j gramProbes[j] · G_j (one gate row per row of {@code stacked};
-     * {@code gramProbes} null for the output term alone).
-     */
-    static Gradients gradients(Encoder encoder, NDManager scope, TokenBatch stacked, NDArray probe,
-                               NDArray[] gramProbes) {
-        ModelConfig c = encoder.config();
-        int layers = c.numLayers();
-        int rows = stacked.size();
-        NDArray[] headGates = new NDArray[layers];
-        NDArray[] neuronGates = new NDArray[layers];
-        for (int l = 0; l < layers; l++) {
-            headGates[l] = scope.ones(new Shape(rows, c.numHeads()));
-            neuronGates[l] = scope.ones(new Shape(rows, c.intermediateSize()));
-            headGates[l].setRequiresGradient(true);
-            neuronGates[l].setRequiresGradient(true);
+        @Override
+        public void accept(int probe, boolean feature, float[][] heads, float[][] neurons) {
+            acc.add(feature, heads, neurons);
         }
-        Engine engine = scope.getEngine();
-        try (GradientCollector collector = engine.newGradientCollector()) {
-            Gates gates = new Gates() {
-                @Override
-                public NDArray heads(int layer) {
-                    return headGates[layer];
-                }
 
-                @Override
-                public NDArray neurons(int layer) {
-                    return neuronGates[layer];
-                }
-            };
-            EncoderOutput out = encoder.forward(scope, stacked, gates, gramProbes != null);
-            NDArray projection = out.output().mul(probe).sum();
-            if (gramProbes != null) {
-                for (int l = 0; l < layers; l++) {
-                    NDArray f = out.features().get(l);
-                    NDArray unit = f.div(f.square().sum(new int[] {-1}, true).sqrt());
-                    projection = projection.add(unit.matMul(unit.transpose(0, 2, 1)).mul(gramProbes[l]).sum());
+        private static double[] softmax(float[] z, int off, int width) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int k = 0; k < width; k++) {
+                max = Math.max(max, z[off + k]);
+            }
+            double[] p = new double[width];
+            double sum = 0;
+            for (int k = 0; k < width; k++) {
+                p[k] = Math.exp(z[off + k] - max);
+                sum += p[k];
+            }
+            for (int k = 0; k < width; k++) {
+                p[k] /= sum;
+            }
+            return p;
+        }
+
+        private static int sample(double[] p, SplittableRandom rnd) {
+            double u = rnd.nextDouble();
+            double cumulative = 0;
+            for (int k = 0; k < p.length; k++) {
+                cumulative += p[k];
+                if (u < cumulative) {
+                    return k;
                 }
             }
-            collector.backward(projection);
+            return p.length - 1;
         }
-        float[][] h = new float[layers][];
-        float[][] n = new float[layers][];
-        for (int l = 0; l < layers; l++) {
-            h[l] = headGates[l].getGradient().toFloatArray();
-            n[l] = neuronGates[l].getGradient().toFloatArray();
-        }
-        return new Gradients(h, n);
-    }
-
-    private static float[] drawProbes(float[] dense, int width, int rows, int probes, boolean classifier,
-                                      Random random) {
-        float[] r = new float[probes * rows * width];
-        for (int p = 0; p < probes; p++) {
-            for (int row = 0; row < rows; row++) {
-                int off = (p * rows + row) * width;
-                if (classifier) {
-                    int label = sample(dense, row * width, width, random);
-                    for (int k = 0; k < width; k++) {
-                        r[off + k] = (k == label ? 1f : 0f) - dense[row * width + k];
-                    }
-                } else {
-                    for (int k = 0; k < width; k++) {
-                        r[off + k] = (float) random.nextGaussian();
-                    }
-                }
-            }
-        }
-        return r;
-    }
-
-    private static int sample(float[] p, int off, int n, Random random) {
-        double u = random.nextDouble();
-        double cumulative = 0;
-        for (int k = 0; k < n; k++) {
-            cumulative += p[off + k];
-            if (u < cumulative) {
-                return k;
-            }
-        }
-        return n - 1;
-    }
-
-    /** Adds Σ g² / P over rows [from, to): over samples the sum, over probes the mean. */
-    private static void accumulateSquares(double[] into, float[] grads, int from, int to, int copies) {
-        int units = into.length;
-        for (int row = from; row < to; row++) {
-            for (int i = 0; i < units; i++) {
-                double g = grads[row * units + i];
-                into[i] += g * g / copies;
-            }
-        }
-    }
-
-    /** The batch stacked {@code copies} times, copy-major. */
-    static TokenBatch stack(TokenBatch batch, int copies) {
-        int n = batch.ids().length;
-        long[] ids = new long[n * copies];
-        long[] types = new long[n * copies];
-        long[] mask = new long[n * copies];
-        for (int p = 0; p < copies; p++) {
-            System.arraycopy(batch.ids(), 0, ids, p * n, n);
-            System.arraycopy(batch.typeIds(), 0, types, p * n, n);
-            System.arraycopy(batch.attentionMask(), 0, mask, p * n, n);
-        }
-        return new TokenBatch(batch.size() * copies, batch.sequenceLength(), ids, types, mask, 0);
     }
 }

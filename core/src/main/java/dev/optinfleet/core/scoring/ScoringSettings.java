@@ -21,11 +21,14 @@ import java.util.Objects;
  * @param unitBatch           most removed units evaluated in one batched pass by the exact scorers (fewer on
  *                            large shards, see {@link ExactScorer})
  * @param fisherProbes        random output probes per sample for {@code fisher}
- * @param fisherBatch         samples per gradient pass for {@code fisher}
+ * @param fisherBatch         most samples per gradient pass (fewer when the memory budget says so; results do not
+ *                            depend on it)
+ * @param maxLength           texts are cut to this many tokens, special tokens included; 0 = the model's
+ *                            maximum positions
  */
 public record ScoringSettings(ScorerKind scorer, int tokenRows, double lambda, double outputWeight,
                               double headMultiplier, double lastLayerMultiplier, long seed, int maxSamples,
-                              int unitBatch, int fisherProbes, int fisherBatch) {
+                              int unitBatch, int fisherProbes, int fisherBatch, int maxLength) {
 
     public ScoringSettings {
         Objects.requireNonNull(scorer, "scorer");
@@ -47,6 +50,31 @@ public record ScoringSettings(ScorerKind scorer, int tokenRows, double lambda, d
             throw new IllegalArgumentException("maxSamples, unitBatch, fisherProbes and fisherBatch must be > 0,"
                     + " were " + maxSamples + ", " + unitBatch + ", " + fisherProbes + ", " + fisherBatch);
         }
+        if (maxLength != 0 && maxLength < 2) {
+            throw new IllegalArgumentException("max length must be >= 2 tokens (room for [CLS] and [SEP]), or 0 for"
+                    + " the model's maximum, was " + maxLength);
+        }
+    }
+
+    /** Settings without a length cap (the model's maximum positions). */
+    public ScoringSettings(ScorerKind scorer, int tokenRows, double lambda, double outputWeight,
+                           double headMultiplier, double lastLayerMultiplier, long seed, int maxSamples,
+                           int unitBatch, int fisherProbes, int fisherBatch) {
+        this(scorer, tokenRows, lambda, outputWeight, headMultiplier, lastLayerMultiplier, seed, maxSamples,
+                unitBatch, fisherProbes, fisherBatch, 0);
+    }
+
+    /**
+     * The longest sequence the tokenizer may produce for a model of {@code maxPositions} positions.
+     *
+     * @throws IllegalArgumentException when the cap exceeds the model's positions
+     */
+    public int tokenLimit(int maxPositions) {
+        if (maxLength > maxPositions) {
+            throw new IllegalArgumentException("max length " + maxLength + " exceeds the model's "
+                    + maxPositions + " positions (max_position_embeddings)");
+        }
+        return maxLength == 0 ? maxPositions : maxLength;
     }
 
     /**
@@ -87,7 +115,8 @@ public record ScoringSettings(ScorerKind scorer, int tokenRows, double lambda, d
                 or(spec.maxSamples(), d.maxSamples()),
                 or(spec.unitBatch(), d.unitBatch()),
                 or(spec.fisherProbes(), d.fisherProbes()),
-                or(spec.fisherBatch(), d.fisherBatch()));
+                or(spec.fisherBatch(), d.fisherBatch()),
+                or(spec.maxLength(), d.maxLength()));
     }
 
     private static int or(Integer value, int fallback) {
@@ -104,32 +133,37 @@ public record ScoringSettings(ScorerKind scorer, int tokenRows, double lambda, d
 
     public ScoringSettings withLambda(double newLambda) {
         return new ScoringSettings(scorer, tokenRows, newLambda, outputWeight, headMultiplier, lastLayerMultiplier,
-                seed, maxSamples, unitBatch, fisherProbes, fisherBatch);
+                seed, maxSamples, unitBatch, fisherProbes, fisherBatch, maxLength);
     }
 
     public ScoringSettings withMaxSamples(int samples) {
         return new ScoringSettings(scorer, tokenRows, lambda, outputWeight, headMultiplier, lastLayerMultiplier,
-                seed, samples, unitBatch, fisherProbes, fisherBatch);
+                seed, samples, unitBatch, fisherProbes, fisherBatch, maxLength);
     }
 
     public ScoringSettings withSeed(long newSeed) {
         return new ScoringSettings(scorer, tokenRows, lambda, outputWeight, headMultiplier, lastLayerMultiplier,
-                newSeed, maxSamples, unitBatch, fisherProbes, fisherBatch);
+                newSeed, maxSamples, unitBatch, fisherProbes, fisherBatch, maxLength);
     }
 
     public ScoringSettings withUnitBatch(int units) {
         return new ScoringSettings(scorer, tokenRows, lambda, outputWeight, headMultiplier, lastLayerMultiplier,
-                seed, maxSamples, units, fisherProbes, fisherBatch);
+                seed, maxSamples, units, fisherProbes, fisherBatch, maxLength);
     }
 
     public ScoringSettings withTokenRows(int k) {
         return new ScoringSettings(scorer, k, lambda, outputWeight, headMultiplier, lastLayerMultiplier,
-                seed, maxSamples, unitBatch, fisherProbes, fisherBatch);
+                seed, maxSamples, unitBatch, fisherProbes, fisherBatch, maxLength);
     }
 
     public ScoringSettings withFisher(int probes, int batch) {
         return new ScoringSettings(scorer, tokenRows, lambda, outputWeight, headMultiplier, lastLayerMultiplier,
-                seed, maxSamples, unitBatch, probes, batch);
+                seed, maxSamples, unitBatch, probes, batch, maxLength);
+    }
+
+    public ScoringSettings withMaxLength(int tokens) {
+        return new ScoringSettings(scorer, tokenRows, lambda, outputWeight, headMultiplier, lastLayerMultiplier,
+                seed, maxSamples, unitBatch, fisherProbes, fisherBatch, tokens);
     }
 
     /** Whether the scorer needs the Gram-matrix feature term. */
@@ -154,6 +188,9 @@ public record ScoringSettings(ScorerKind scorer, int tokenRows, double lambda, d
         m.put("last_layer_multiplier", lastLayerMultiplier);
         m.put("seed", seed);
         m.put("max_samples", maxSamples);
+        if (maxLength > 0) {
+            m.put("max_length", maxLength);
+        }
         if (scorer.gradient()) {
             m.put("fisher_probes", fisherProbes);
             m.put("fisher_batch", fisherBatch);

@@ -16,6 +16,12 @@ public final class TaskRunner {
 
     public static List<UnitTerms> run(ScoringTask task, Encoder encoder, TokenBatch shard, TeacherPass teacher,
                                       ScoringSettings settings) {
+        return run(task, encoder, shard, teacher, settings, ScoringContext.detected(encoder));
+    }
+
+    /** Runs the task with passes sized to the context's memory and progress told to it. */
+    public static List<UnitTerms> run(ScoringTask task, Encoder encoder, TokenBatch shard, TeacherPass teacher,
+                                      ScoringSettings settings, ScoringContext context) {
         if (task instanceof ScoringTask.UnitRange r) {
             if (teacher == null) {
                 throw new IllegalArgumentException("exact task " + r + " needs the shard's teacher pass");
@@ -27,8 +33,14 @@ public final class TaskRunner {
             throw new IllegalArgumentException("gradient task " + g + " reaches past the shard's " + shard.size()
                     + " samples");
         }
-        // A seed per (shard, batch): the estimate does not depend on which worker runs which task, or in which order.
-        ScoringSettings own = settings.withSeed(settings.seed() * 1_000_003L + 7919L * g.shard() + g.from());
-        return FisherScorer.score(encoder, shard.rows(g.from(), g.to()), own);
+        // A seed per shard, from which each sample's probes derive: the estimate does not depend on how the shard is
+        // split into tasks, which worker runs which task, or in which order.
+        return FisherScorer.score(encoder, shard, g.from(), g.to(), shardSeed(settings, g.shard()), settings,
+                context);
+    }
+
+    /** The seed of a shard's probes. */
+    public static long shardSeed(ScoringSettings settings, int shard) {
+        return settings.seed() * 1_000_003L + 7919L * shard;
     }
 }

@@ -21,10 +21,12 @@ import java.util.Map;
 public final class TextTokenizer implements AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
     private final int maxLength;
+    private final Path source;
 
-    private TextTokenizer(HuggingFaceTokenizer tokenizer, int maxLength) {
+    private TextTokenizer(HuggingFaceTokenizer tokenizer, int maxLength, Path source) {
         this.tokenizer = tokenizer;
         this.maxLength = maxLength;
+        this.source = source;
     }
 
     /**
@@ -54,7 +56,7 @@ public final class TextTokenizer implements AutoCloseable {
                     "truncation", "true",
                     "maxLength", Integer.toString(maxLength),
                     "addSpecialTokens", "true"));
-            return new TextTokenizer(t, maxLength);
+            return new TextTokenizer(t, maxLength, tokenizerJson);
         } catch (IOException | RuntimeException e) {
             throw new CheckpointFormatException(source, null, "not a Hugging Face tokenizer.json: " + e.getMessage(),
                     e);
@@ -63,6 +65,11 @@ public final class TextTokenizer implements AutoCloseable {
 
     public int maxLength() {
         return maxLength;
+    }
+
+    /** The same tokenizer.json cutting sequences at {@code tokens} instead; a new instance the caller closes. */
+    public TextTokenizer limitedTo(int tokens) {
+        return load(source, tokens);
     }
 
     /** Tokenises single texts. */

@@ -96,6 +96,39 @@ public record TokenBatch(int size, int sequenceLength, long[] ids, long[] typeId
                 Arrays.copyOfRange(typeIds, a, b), Arrays.copyOfRange(attentionMask, a, b), 0);
     }
 
+    /**
+     * The given rows, in that order, cut to {@code length} positions: a micro-batch padded to its own longest
+     * sequence instead of the shard's.
+     *
+     * @throws IllegalArgumentException when a cut position holds a token
+     */
+    public TokenBatch select(int[] rowIndices, int length) {
+        if (rowIndices.length == 0 || length <= 0 || length > sequenceLength) {
+            throw new IllegalArgumentException("cannot select " + rowIndices.length + " rows of length " + length
+                    + " from " + this);
+        }
+        int n = rowIndices.length;
+        long[] i = new long[n * length];
+        long[] t = new long[n * length];
+        long[] m = new long[n * length];
+        for (int k = 0; k < n; k++) {
+            int r = rowIndices[k];
+            if (r < 0 || r >= size) {
+                throw new IllegalArgumentException("row " + r + " outside batch of " + size);
+            }
+            for (int p = length; p < sequenceLength; p++) {
+                if (isToken(r, p)) {
+                    throw new IllegalArgumentException("row " + r + " has a token at position " + p
+                            + ", past the selected length " + length);
+                }
+            }
+            System.arraycopy(ids, r * sequenceLength, i, k * length, length);
+            System.arraycopy(typeIds, r * sequenceLength, t, k * length, length);
+            System.arraycopy(attentionMask, r * sequenceLength, m, k * length, length);
+        }
+        return new TokenBatch(n, length, i, t, m, 0);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof TokenBatch t && size == t.size && sequenceLength == t.sequenceLength

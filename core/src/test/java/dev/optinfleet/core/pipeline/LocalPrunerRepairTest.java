@@ -6,6 +6,7 @@ import dev.optinfleet.core.calibration.CalibrationReader;
 import dev.optinfleet.core.checkpoint.Checkpoint;
 import dev.optinfleet.core.checkpoint.CheckpointLoader;
 import dev.optinfleet.core.mask.UnitMask;
+import dev.optinfleet.core.memory.MemoryBudget;
 import dev.optinfleet.core.model.Encoder;
 import dev.optinfleet.core.model.EncoderOutput;
 import dev.optinfleet.core.model.FloatTensor;
@@ -50,10 +51,10 @@ class LocalPrunerRepairTest {
                 .map(s -> "{\"text\": \"" + s.replace("\"", "\\\"") + "\"}").collect(Collectors.joining("\n")));
         ScoringSettings settings = ScoringSettings.defaults(ScorerKind.FISHER);
         LocalPruner.Result full = LocalPruner.run(new LocalPruner.Request(dense, RealModels.miniLmTokenizer(),
-                List.of(calibration), List.of(BUDGET), settings, 256, 8, tmp.resolve("full"),
+                List.of(calibration), List.of(BUDGET), settings, 256, 8, tmp.resolve("full"), MemoryBudget.detect(),
                 ReconstructionSettings.of(Repair.FULL)), ScoringProgress.NONE);
         LocalPruner.Result none = LocalPruner.run(new LocalPruner.Request(dense, RealModels.miniLmTokenizer(),
-                List.of(calibration), List.of(BUDGET), settings, 256, 8, tmp.resolve("none"),
+                List.of(calibration), List.of(BUDGET), settings, 256, 8, tmp.resolve("none"), MemoryBudget.detect(),
                 ReconstructionSettings.of(Repair.NONE)), ScoringProgress.NONE);
 
         Path dir = full.budgets().get(0).dir();

@@ -7,7 +7,7 @@ package dev.optinfleet.schemas.job;
  */
 public record ScoringSpec(String scorer, Integer tokenRows, Double lambda, Double outputWeight,
                           Double headMultiplier, Double lastLayerMultiplier, Long seed, Integer maxSamples,
-                          Integer unitBatch, Integer fisherProbes, Integer fisherBatch) {
+                          Integer unitBatch, Integer fisherProbes, Integer fisherBatch, Integer maxLength) {
 
     public ScoringSpec {
         if (scorer != null && !java.util.List.of("trajectory", "output", "fisher", "fisher_trajectory").contains(scorer)) {
@@ -20,6 +20,10 @@ public record ScoringSpec(String scorer, Integer tokenRows, Double lambda, Doubl
         positive("scoring.unit_batch", unitBatch);
         positive("scoring.fisher_probes", fisherProbes);
         positive("scoring.fisher_batch", fisherBatch);
+        if (maxLength != null && maxLength < 2) {
+            throw new IllegalArgumentException("scoring.max_length must be >= 2 tokens (room for [CLS] and [SEP]),"
+                    + " was " + maxLength);
+        }
         if (lambda != null && !(lambda > 0)) {
             throw new IllegalArgumentException("scoring.lambda must be > 0, was " + lambda);
         }
@@ -33,6 +37,14 @@ public record ScoringSpec(String scorer, Integer tokenRows, Double lambda, Doubl
             throw new IllegalArgumentException("scoring.last_layer_multiplier must be > 0, was "
                     + lastLayerMultiplier);
         }
+    }
+
+    /** A spec without a length cap (the model's maximum positions). */
+    public ScoringSpec(String scorer, Integer tokenRows, Double lambda, Double outputWeight, Double headMultiplier,
+                       Double lastLayerMultiplier, Long seed, Integer maxSamples, Integer unitBatch,
+                       Integer fisherProbes, Integer fisherBatch) {
+        this(scorer, tokenRows, lambda, outputWeight, headMultiplier, lastLayerMultiplier, seed, maxSamples,
+                unitBatch, fisherProbes, fisherBatch, null);
     }
 
     /** Only the scorer named; everything else at its default. */

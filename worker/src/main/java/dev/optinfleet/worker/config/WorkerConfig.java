@@ -28,6 +28,16 @@ public interface WorkerConfig {
     /** DJL engine name ("PyTorch", "TensorFlow"); empty for DJL's default. */
     Optional<String> engine();
 
+    /**
+     * Resident memory the worker's scoring may use (e.g. 4g); absent: 90% of the container's cgroup limit or of
+     * physical memory. Passes are sized to fit; results do not depend on it.
+     */
+    Optional<String> memory();
+
+    /** auto (a GPU when the engine's natives can use one, else the CPU), cpu or cuda. */
+    @WithDefault("auto")
+    String device();
+
     /** How long to wait for Kafka to acknowledge a published result before giving the message back. */
     @WithDefault("2m")
     Duration publishTimeout();

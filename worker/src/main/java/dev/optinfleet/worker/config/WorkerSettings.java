@@ -1,5 +1,7 @@
 package dev.optinfleet.worker.config;
 
+import dev.optinfleet.core.memory.MemoryBudget;
+import dev.optinfleet.core.model.DeviceChoice;
 import io.quarkus.runtime.Startup;
 import jakarta.inject.Singleton;
 
@@ -23,6 +25,8 @@ public final class WorkerSettings {
     private final String engine;
     private final Duration publishTimeout;
     private final RetryPolicy retry;
+    private final MemoryBudget memory;
+    private final DeviceChoice device;
 
     public WorkerSettings(WorkerConfig config) {
         this.workerId = config.id().map(String::trim).filter(s -> !s.isEmpty()).orElseGet(WorkerSettings::hostName);
@@ -36,6 +40,8 @@ public final class WorkerSettings {
         if (publishTimeout.isNegative() || publishTimeout.isZero()) {
             throw new IllegalArgumentException("optin.worker.publish-timeout must be > 0, was " + publishTimeout);
         }
+        this.device = DeviceChoice.parse(config.device(), "optin.worker.device");
+        this.memory = MemoryBudget.orDetect(config.memory().orElse(null), "optin.worker.memory");
         this.retry = new RetryPolicy(config.retry().maxAttempts(), config.retry().initialBackoff(),
                 config.retry().maxBackoff());
     }
@@ -60,6 +66,16 @@ public final class WorkerSettings {
 
     public Duration publishTimeout() {
         return publishTimeout;
+    }
+
+    /** Where the encoder computes. */
+    public DeviceChoice device() {
+        return device;
+    }
+
+    /** What scoring passes are planned from. */
+    public MemoryBudget memory() {
+        return memory;
     }
 
     public RetryPolicy retry() {

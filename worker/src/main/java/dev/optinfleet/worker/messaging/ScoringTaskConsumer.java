@@ -45,9 +45,12 @@ public class ScoringTaskConsumer {
     private final WorkerMetrics metrics;
     private final String workerId;
 
+    private final TaskProgressPublisher progress;
+
     public ScoringTaskConsumer(TaskExecutor executor, ScoreResultPublisher scores, DeadLetterPublisher deadLetters,
-                               WorkerMetrics metrics, WorkerSettings settings) {
+                               WorkerMetrics metrics, WorkerSettings settings, TaskProgressPublisher progress) {
         this.executor = executor;
+        this.progress = progress;
         this.scores = scores;
         this.deadLetters = deadLetters;
         this.metrics = metrics;
@@ -60,7 +63,7 @@ public class ScoringTaskConsumer {
         long started = System.nanoTime();
         try {
             ScoringTaskMessage task = Json.read(message.getPayload(), ScoringTaskMessage.class);
-            TaskScores result = executor.execute(task);
+            TaskScores result = executor.execute(task, progress.forTask(task));
             scores.publish(result);
             metrics.taskCompleted(result.unitsScored(), Duration.ofNanos(System.nanoTime() - started));
             LOG.debugf("task %s of job %s: %d units in %d ms", task.taskId(), task.jobId(), result.unitsScored(),

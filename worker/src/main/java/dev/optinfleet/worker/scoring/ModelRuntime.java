@@ -5,6 +5,7 @@ import dev.optinfleet.core.calibration.CalibrationShard;
 import dev.optinfleet.core.checkpoint.Checkpoint;
 import dev.optinfleet.core.checkpoint.CheckpointFormatException;
 import dev.optinfleet.core.checkpoint.CheckpointLoader;
+import dev.optinfleet.core.model.DeviceChoice;
 import dev.optinfleet.core.model.Encoder;
 import dev.optinfleet.core.scoring.ScoringSettings;
 import dev.optinfleet.core.scoring.TeacherPass;
@@ -58,6 +59,7 @@ public class ModelRuntime {
     private final ObjectFetcher fetcher;
     private final WorkerMetrics metrics;
     private final String engine;
+    private final DeviceChoice device;
     private final Path stagingRoot;
     private final ReentrantLock lock = new ReentrantLock(true);
 
@@ -70,6 +72,7 @@ public class ModelRuntime {
         this.fetcher = fetcher;
         this.metrics = metrics;
         this.engine = settings.engine();
+        this.device = settings.device();
         this.stagingRoot = settings.cacheDir().resolve(STAGING_DIR);
     }
 
@@ -140,7 +143,16 @@ public class ModelRuntime {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the cached copy of " + object.uri(), e);
         }
-        shard = new PreparedShard(key, calibration.tokenize(m.tokenizer, settings.maxSamples()));
+        TokenBatch batch;
+        int limit = settings.tokenLimit(m.encoder.config().maxPositions());
+        if (limit == m.tokenizer.maxLength()) {
+            batch = calibration.tokenize(m.tokenizer, settings.maxSamples());
+        } else {
+            try (TextTokenizer limited = m.tokenizer.limitedTo(limit)) {
+                batch = calibration.tokenize(limited, settings.maxSamples());
+            }
+        }
+        shard = new PreparedShard(key, batch);
         return shard;
     }
 
@@ -159,7 +171,7 @@ public class ModelRuntime {
                     checkpoint.config().maxPositions());
             Encoder encoder;
             try {
-                encoder = Encoder.load(checkpoint, engine);
+                encoder = Encoder.load(checkpoint, engine, device);
             } catch (RuntimeException e) {
                 tokenizer.close();
                 throw e;

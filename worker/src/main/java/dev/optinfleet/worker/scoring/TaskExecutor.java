@@ -1,6 +1,8 @@
 package dev.optinfleet.worker.scoring;
 
 import dev.optinfleet.core.pipeline.JobOutputs;
+import dev.optinfleet.core.scoring.PassProgress;
+import dev.optinfleet.core.scoring.ScoringContext;
 import dev.optinfleet.core.scoring.ScoringSettings;
 import dev.optinfleet.core.scoring.ScoringTask;
 import dev.optinfleet.core.scoring.TaskRunner;
@@ -33,6 +35,7 @@ public class TaskExecutor {
     private final ModelRuntime runtime;
     private final ObjectFetcher fetcher;
     private final String workerId;
+    private final WorkerSettings settings;
     /**
      * (job, object URI) -> the ETag this worker's first task of the job saw. Every later task of the job on this
      * worker scores the same versions, even if an object is overwritten mid-job, and costs no HEAD request per
@@ -49,10 +52,16 @@ public class TaskExecutor {
         this.runtime = runtime;
         this.fetcher = fetcher;
         this.workerId = settings.workerId();
+        this.settings = settings;
     }
 
     /** Scores the task; blocks for the download, load and scoring. */
     public TaskScores execute(ScoringTaskMessage message) {
+        return execute(message, PassProgress.NONE);
+    }
+
+    /** Scores the task, telling {@code progress} after every pass. */
+    public TaskScores execute(ScoringTaskMessage message, PassProgress progress) {
         ScoringSettings settings = ScoringSpecs.toSettings(message.scoring());
         ScoringTask task = ScoringSpecs.toTask(message.task(), message.shardIndex(), settings.scorer());
         List<ObjectRef> modelFiles = new ArrayList<>();
@@ -65,8 +74,9 @@ public class TaskExecutor {
         boolean exact = task instanceof ScoringTask.UnitRange;
         return runtime.run(modelFiles, tokenizer, shard, settings, exact, prepared -> {
             long started = System.nanoTime();
+            ScoringContext context = ScoringContext.of(this.settings.memory(), prepared.encoder(), progress);
             List<UnitTerms> terms = TaskRunner.run(task, prepared.encoder(), prepared.batch(), prepared.teacher(),
-                    settings);
+                    settings, context);
             long elapsedMs = (System.nanoTime() - started) / 1_000_000;
             List<UnitTermsMessage> wire = new ArrayList<>(terms.size());
             long units = 0;
@@ -75,7 +85,7 @@ public class TaskExecutor {
                 units += t.size();
             }
             return new TaskScores(TaskScores.SCHEMA_VERSION, message.jobId(), message.taskId(), workerId, wire,
-                    units, elapsedMs, prepared.encoder().engineName());
+                    units, elapsedMs, prepared.encoder().engineName() + " on " + prepared.encoder().deviceName());
         });
     }
 

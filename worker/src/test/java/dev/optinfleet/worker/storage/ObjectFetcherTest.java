@@ -66,6 +66,16 @@ class ObjectFetcherTest {
             }
 
             @Override
+            public Optional<String> memory() {
+                return Optional.of("2g");
+            }
+
+            @Override
+            public String device() {
+                return "cpu";
+            }
+
+            @Override
             public Duration publishTimeout() {
                 return Duration.ofSeconds(1);
             }
