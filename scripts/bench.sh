@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs one benchmark main of the bench module: scripts/bench.sh <forward|scoring|quality|layers|fleet|memory|speed|exact-peak|onnx> [args...]
+# Runs one benchmark main of the bench module: scripts/bench.sh <forward|scoring|quality|layers|fleet|memory|speed|exact-peak|onnx|reconstruction> [args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-name="${1:?usage: scripts/bench.sh <forward|scoring|quality|layers|fleet|memory|speed|exact-peak|onnx> [args...]}"
+name="${1:?usage: scripts/bench.sh <forward|scoring|quality|layers|fleet|memory|speed|exact-peak|onnx|reconstruction> [args...]}"
 shift
 case "$name" in
   forward) main=dev.optinfleet.bench.ForwardBenchmark ;;
@@ -14,7 +14,9 @@ case "$name" in
   speed) main=dev.optinfleet.bench.SpeedBenchmark; bench/python/setup-venv.sh ;;
   exact-peak) main=dev.optinfleet.bench.ExactPeak ;;
   onnx) main=dev.optinfleet.bench.OnnxBenchmark ;;
-  *) echo "unknown benchmark '$name': expected forward, scoring, quality, layers, fleet, memory, speed, exact-peak or onnx" >&2; exit 2 ;;
+  reconstruction) main=dev.optinfleet.bench.ReconstructionBenchmark ;;
+  *) echo "unknown benchmark '$name': expected forward, scoring, quality, layers, fleet, memory, speed, exact-peak, onnx or reconstruction" >&2; exit 2 ;;
 esac
-mvn -B -q -ntp install -DskipTests -pl bench -am >&2
+# package, not install: the reactor resolves the modules, and ~/.m2 (shared) never gets SNAPSHOT jars
+mvn -B -q -ntp package -DskipTests -pl bench -am >&2
 exec java -Xmx12g -Doffline=true -cp "bench/target/optin-bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*" "$main" "$@"

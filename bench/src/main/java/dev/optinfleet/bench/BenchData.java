@@ -18,14 +18,35 @@ final class BenchData {
     }
 
     static Path calibration() {
-        return dir().resolve("calibration.jsonl");
+        return calibration(dir());
     }
 
     static Path train() {
-        return dir().resolve("train.jsonl");
+        return train(dir());
     }
 
     static Path test() {
-        return dir().resolve("test.jsonl");
+        return test(dir());
+    }
+
+    /** The files of another task directory with the same layout (e.g. bench/data/man-sections). */
+    static Path calibration(Path dir) {
+        return existing(dir).resolve("calibration.jsonl");
+    }
+
+    static Path train(Path dir) {
+        return existing(dir).resolve("train.jsonl");
+    }
+
+    static Path test(Path dir) {
+        return existing(dir).resolve("test.jsonl");
+    }
+
+    private static Path existing(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalStateException("benchmark data " + dir.toAbsolutePath() + " not found; run from the"
+                    + " repository root (scripts/bench.sh does)");
+        }
+        return dir;
     }
 }

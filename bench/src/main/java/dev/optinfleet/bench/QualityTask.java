@@ -56,12 +56,17 @@ final class QualityTask implements AutoCloseable {
 
     /** Loads the data and the model and trains the head; prints what it built. */
     static QualityTask load() {
+        return load(BenchData.dir());
+    }
+
+    /** The same for the task in {@code dataDir} (train.jsonl, test.jsonl, calibration.jsonl). */
+    static QualityTask load(Path dataDir) {
         Path models = Path.of(System.getProperty("optin.models", "target/models"));
         Checkpoint encoderOnly = CheckpointLoader.load(BundledModels.MINILM_L6.onnx(models));
-        CalibrationShard all = CalibrationReader.read(BenchData.calibration());
-        LabelledSet[] split = splitValidation(LabelledSetReader.readLabelled(BenchData.train()), all);
+        CalibrationShard all = CalibrationReader.read(BenchData.calibration(dataDir));
+        LabelledSet[] split = splitValidation(LabelledSetReader.readLabelled(BenchData.train(dataDir)), all);
         LabelledSet train = split[0];
-        LabelledSet test = LabelledSetReader.readLabelled(BenchData.test());
+        LabelledSet test = LabelledSetReader.readLabelled(BenchData.test(dataDir));
         List<String> classes = train.labelNames();
         TextTokenizer tokenizer = TextTokenizer.load(BundledModels.MINILM_L6.tokenizer(models),
                 encoderOnly.config().maxPositions());

@@ -54,6 +54,13 @@ final class ApplyCommand implements Callable<Integer> {
                     + doc.model().weightsSha256() + " (" + doc.model().name() + "), not these ("
                     + dense.weightsSha256() + ")");
         }
+        if (!doc.reconstruction().repair().equals("none")) {
+            // apply has no calibration texts, so it cannot redo the refit: say what the output lacks
+            spec.commandLine().getErr().println("warning: " + mask + " records repair '"
+                    + doc.reconstruction().repair() + "' (weights refit on " + doc.reconstruction().tokens()
+                    + " calibration tokens); apply only slices the dense weights, so this checkpoint lacks the"
+                    + " refit: use the pruned checkpoint written next to the mask, or prune again with --repair");
+        }
         UnitMask unitMask = MaskDocuments.toUnitMask(doc, dense.config());
         Checkpoint small = CheckpointSlicer.slice(dense, unitMask);
         CheckpointWriter.write(small, out, location.tokenizer());

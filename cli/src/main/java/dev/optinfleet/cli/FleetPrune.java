@@ -5,6 +5,7 @@ import dev.optinfleet.cli.fleet.CoordinatorClient;
 import dev.optinfleet.cli.fleet.EmbeddedFleet;
 import dev.optinfleet.cli.fleet.FleetJob;
 import dev.optinfleet.core.checkpoint.Checkpoint;
+import dev.optinfleet.core.reconstruct.Repair;
 import dev.optinfleet.schemas.Json;
 import dev.optinfleet.schemas.job.ScoringSpec;
 import dev.optinfleet.storage.ObjectStore;
@@ -29,9 +30,11 @@ final class FleetPrune {
     private final ScoringOptions scoring;
     private final Path out;
     private final boolean json;
+    private final Repair repair;
 
     FleetPrune(CommandSpec spec, ModelLocation location, List<Path> calibration, List<Double> budgets,
-               ScoringOptions scoring, Path out, boolean json) {
+               ScoringOptions scoring, Path out, boolean json, Repair repair) {
+        this.repair = repair;
         this.spec = spec;
         this.location = location;
         this.calibration = calibration;
@@ -61,7 +64,8 @@ final class FleetPrune {
         FleetJob.Inputs inputs = FleetJob.upload(store, name, location.model(), location.tokenizer(), calibration);
         ScoringSpec spec0 = new ScoringSpec(scoring.scorer, null, scoring.lambda, null, null, null, scoring.seed,
                 scoring.maxSamples, null, null, null, scoring.maxLengthOrNull());
-        String jobId = client.submit(FleetJob.request(name, inputs, budgets, spec0, "cli"));
+        String jobId = client.submit(FleetJob.request(name, inputs, budgets, spec0, "cli")
+                .withRepair(repair.wireName()));
         JsonNode status;
         if (json) {
             status = FleetJob.await(client, jobId, Duration.ofDays(2), s -> { });

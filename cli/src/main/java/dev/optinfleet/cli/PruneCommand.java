@@ -4,6 +4,8 @@ import dev.optinfleet.core.pipeline.BudgetOutput;
 import dev.optinfleet.core.pipeline.JobOutputs;
 import dev.optinfleet.core.pipeline.LocalPruner;
 import dev.optinfleet.core.pipeline.ScoringProgress;
+import dev.optinfleet.core.reconstruct.ReconstructionSettings;
+import dev.optinfleet.core.reconstruct.Repair;
 import dev.optinfleet.report.ReportData;
 import dev.optinfleet.report.ReportWriter;
 import dev.optinfleet.report.Timings;
@@ -55,6 +57,12 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--in-process", description = "score in this JVM instead of on a fleet.")
     boolean inProcess;
 
+    @Option(names = "--repair", paramLabel = "MODE",
+            description = "how the kept weights are repaired after masking: none (mask only), bias (output biases"
+                    + " only) or full (kept columns and biases of every output projection by ridge least squares on"
+                    + " the calibration texts, layer by layer; docs/reconstruction.md). Default: ${DEFAULT-VALUE}.")
+    String repair = ReconstructionSettings.DEFAULT_REPAIR.wireName();
+
     @Option(names = "--workers", defaultValue = "2", description = "workers of the embedded fleet (default 2).")
     int workers;
 
@@ -72,13 +80,15 @@ final class PruneCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("calibration file " + p + " does not exist");
             }
         }
+        Repair mode = Repair.parse("--repair", repair);
         ModelLocation location = ModelLocation.resolve(model, tokenizer);
         if (!inProcess) {
-            return new FleetPrune(spec, location, calibration, checked, scoring, out, json)
+            return new FleetPrune(spec, location, calibration, checked, scoring, out, json, mode)
                     .run(coordinator.url == null ? null : coordinator.client(), workers);
         }
         LocalPruner.Request request = new LocalPruner.Request(location.load(), location.tokenizer(), calibration,
-                checked, scoring.settings(), scoring.neuronsPerTask, scoring.samplesPerTask, out, scoring.memory());
+                checked, scoring.settings(), scoring.neuronsPerTask, scoring.samplesPerTask, out, scoring.memory(),
+                ReconstructionSettings.of(mode));
         LocalPruner.Result result;
         CountingProgress counted;
         try (ConsoleProgress progress = new ConsoleProgress(System.err, json)) {

@@ -100,6 +100,13 @@ class OptinCommandTest {
     }
 
     @Test
+    void pruneRejectsUnknownRepairNamingTheOptionAndValue() throws IOException {
+        assertOneLine(run("prune", "--in-process", "--model", "bundled:minilm", "--calibration",
+                calibration().toString(), "--budget", "0.5", "--repair", "partial", "--out",
+                dir.resolve("o").toString()), OptinCommand.BAD_INPUT, "--repair", "partial", "none", "full");
+    }
+
+    @Test
     void pruneRejectsMissingCalibrationFile() {
         assertOneLine(run("prune", "--model", "bundled:minilm", "--calibration", dir.resolve("nope.jsonl").toString(),
                 "--budget", "0.5", "--out", dir.resolve("o").toString()), OptinCommand.BAD_INPUT, "nope.jsonl");

@@ -14,6 +14,7 @@ import dev.optinfleet.schemas.job.JobRequest;
 import dev.optinfleet.schemas.task.ScoringTaskMessage;
 import dev.optinfleet.schemas.task.TaskScores;
 import dev.optinfleet.storage.ObjectStore;
+import dev.optinfleet.schemas.mask.MaskJson;
 import dev.optinfleet.storage.S3Uri;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -162,6 +163,13 @@ class CoordFisherJobTest {
                 assertEquals(Files.size(expected.resolve(dir).resolve(file)), store.stat(object).size(),
                         object + " has the local pruner's size");
             }
+            // the fleet reconstructs in its finishing step: the same refit weights as in-process, byte for byte
+            org.junit.jupiter.api.Assertions.assertArrayEquals(
+                    Files.readAllBytes(expected.resolve(dir).resolve("model.safetensors")),
+                    store.getBytes(S3Uri.parse(prefix + dir + "/model.safetensors")),
+                    "budget " + budget + ": model.safetensors as the local pruner wrote it");
+            assertEquals(dev.optinfleet.core.reconstruct.ReconstructionSettings.DEFAULT_REPAIR.wireName(),
+                    MaskJson.read(stored).reconstruction().repair(), "the default repair is recorded");
         }
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {

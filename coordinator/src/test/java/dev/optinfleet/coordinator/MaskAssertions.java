@@ -35,6 +35,11 @@ final class MaskAssertions {
         assertEquals(e.flops(), a.flops(), what + ": flops");
         assertEquals(e.params(), a.params(), what + ": params");
         assertClose(e.keptImportance(), a.keptImportance(), what + ": kept_importance");
+        // the fleet's finishing step repairs the weights as the local pruner does, on the same tokens
+        assertEquals(e.reconstruction().repair(), a.reconstruction().repair(), what + ": reconstruction.repair");
+        assertEquals(e.reconstruction().tokens(), a.reconstruction().tokens(), what + ": reconstruction.tokens");
+        assertEquals(e.reconstruction().sublayers().stream().map(r -> r.status()).toList(),
+                a.reconstruction().sublayers().stream().map(r -> r.status()).toList(), what + ": refit statuses");
     }
 
     static void assertSameScores(String expectedJson, String actualJson) {

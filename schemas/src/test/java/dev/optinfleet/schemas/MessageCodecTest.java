@@ -23,6 +23,15 @@ class MessageCodecTest {
             null, "rest");
 
     @Test
+    void jobRequestRepairIsOptionalAndCheckedNamingTheField() {
+        assertEquals(null, REQUEST.repair(), "absent means the product default");
+        assertEquals("bias", Json.read(Json.write(REQUEST.withRepair("bias")), JobRequest.class).repair());
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> REQUEST.withRepair("partial"));
+        assertTrue(e.getMessage().contains("repair") && e.getMessage().contains("partial"), e.getMessage());
+    }
+
+    @Test
     void jobRequestRoundTripsInSnakeCase() {
         String json = Json.write(REQUEST);
         assertTrue(json.contains("\"model_uri\":\"s3://models/minilm/config.json\""), json);

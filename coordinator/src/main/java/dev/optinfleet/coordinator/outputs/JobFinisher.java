@@ -65,7 +65,7 @@ public class JobFinisher {
             if (inputs == null) {
                 return; // failed meanwhile
             }
-            preparer.withCheckpoint(job.id(), request, (dense, tokenizer) -> {
+            preparer.withCalibration(job.id(), request, (dense, tokenizer, calibration) -> {
                 FlopModel flops = FlopModel.fromLengths(dense.config(), inputs.sampleLengths(), dense.hasPooler());
                 ScoresDocument scores;
                 ScoringStats stats;
@@ -78,7 +78,7 @@ public class JobFinisher {
                     stats = job.scoringStats();
                 }
                 try (WrittenOutputs written = writer.write(job.id(), request, dense, tokenizer, scores, flops,
-                        request.budgets(), true)) {
+                        request.budgets(), true, OutputWriter.repairing(request, calibration))) {
                     String reportUri = runHooks(new FinishedJob(job.id(), request, dense, scores, flops, written, stats));
                     updates.done(job, scores.outputWeight(), written.results(),
                             OutputLocation.scores(request, job.id()).toString(), reportUri);

@@ -93,11 +93,11 @@ public class NewBudgets {
             S3Uri scoresUri = S3Uri.parse(status.scoresUri());
             ScoresDocument scores = Json.read(new String(StorageRetry.call("read " + scoresUri,
                     () -> store.getBytes(scoresUri)), StandardCharsets.UTF_8), ScoresDocument.class);
-            return preparer.withCheckpoint(jobId, job.request(), (dense, tokenizer) -> {
+            return preparer.withCalibration(jobId, job.request(), (dense, tokenizer, calibration) -> {
                 FlopModel flops = FlopModel.fromLengths(dense.config(), scores.sampleLengths(), dense.hasPooler());
                 try (WrittenOutputs written = withCheckpoints
                         ? writer.write(jobId, job.request(), dense, tokenizer, scores, flops,
-                        List.of(budget), false)
+                        List.of(budget), false, OutputWriter.repairing(job.request(), calibration))
                         : writer.writeMaskOnly(jobId, job.request(), dense, scores, flops, budget)) {
                     updates.budgetAdded(job, written.results().get(0));
                     AddedBudget added = new AddedBudget(jobId, job.request(), dense, scores,

@@ -10,6 +10,10 @@ import dev.optinfleet.core.flops.FlopModel;
 import dev.optinfleet.core.flops.FlopReport;
 import dev.optinfleet.core.pipeline.BudgetOutput;
 import dev.optinfleet.core.pipeline.JobOutputs;
+import dev.optinfleet.core.pipeline.Repairing;
+import dev.optinfleet.core.reconstruct.ReconstructionSettings;
+import dev.optinfleet.core.reconstruct.Repair;
+import dev.optinfleet.core.tokenize.TokenBatch;
 import dev.optinfleet.schemas.job.JobRequest;
 import dev.optinfleet.schemas.mask.MaskDocument;
 import dev.optinfleet.schemas.mask.MaskJson;
@@ -69,16 +73,19 @@ public class OutputWriter {
 
     /**
      * Writes scores.json (when {@code withScores}) and, per budget, mask.json and the pruned checkpoint
-     * (config.json, model.safetensors, tokenizer.json) with its model.onnx; uploads them. Close the result to delete the local copies.
+     * (config.json, model.safetensors, tokenizer.json) with its kept weights repaired as {@code repairing} says,
+     * and its model.onnx; uploads them. Close the result to delete the local copies.
      */
     public WrittenOutputs write(String jobId, JobRequest request, Checkpoint dense, Path tokenizer,
-                                ScoresDocument scores, FlopModel flops, List<Double> budgets, boolean withScores) {
+                                ScoresDocument scores, FlopModel flops, List<Double> budgets, boolean withScores,
+                                Repairing repairing) {
         Path dir = localDir(jobId);
         try {
             if (withScores) {
                 JobOutputs.writeScores(scores, dir);
             }
-            List<BudgetOutput> outputs = JobOutputs.writeBudgets(dir, dense, tokenizer, scores, flops, budgets);
+            List<BudgetOutput> outputs = JobOutputs.writeBudgets(dir, dense, tokenizer, scores, flops, budgets,
+                    repairing);
             upload(jobId, request, dir);
             List<BudgetResult> results = new ArrayList<>();
             for (BudgetOutput o : outputs) {
@@ -114,6 +121,18 @@ public class OutputWriter {
             LocalDirs.deleteTree(dir);
             throw e;
         }
+    }
+
+    /**
+     * The request's repair (the product default when absent) on the job's calibration tokens: reconstruction runs
+     * here, in the finishing step, one sublayer at a time in micro-batches (memory: the statistics of one
+     * sublayer plus two residual streams of the calibration tokens; see core's Reconstructor), so a fleet job
+     * writes what the in-process pruner writes.
+     */
+    static Repairing repairing(JobRequest request, List<TokenBatch> calibration) {
+        Repair repair = request.repair() == null ? ReconstructionSettings.DEFAULT_REPAIR
+                : Repair.parse("repair", request.repair());
+        return new Repairing(ReconstructionSettings.of(repair), calibration);
     }
 
     private Path localDir(String jobId) {

@@ -44,26 +44,48 @@ public class InputPreparer {
 
     /** Downloads (or reuses) and reads the inputs of a completed request. */
     public JobInputs prepare(String jobId, JobRequest request) {
-        ScoringSettings settings = ScoringSpecs.toSettings(request.scoring());
         try (StagedInputs staged = stager.stage(jobId, request, true)) {
             Checkpoint dense = load(staged, request);
-            List<TokenBatch> batches = new ArrayList<>();
-            try (TextTokenizer tokenizer = loadTokenizer(staged.tokenizer(), request, dense,
-                    settings.tokenLimit(dense.config().maxPositions()))) {
-                for (int i = 0; i < staged.shards().size(); i++) {
-                    String uri = request.calibrationUris().get(i);
-                    CalibrationShard shard = readShard(staged.shards().get(i), uri);
-                    TokenBatch batch = shard.tokenize(tokenizer, settings.maxSamples());
-                    if (batch.truncated() > 0) {
-                        LOG.warnf("job %s: %d text(s) of %s are longer than %d tokens and were cut there", jobId,
-                                batch.truncated(), uri, tokenizer.maxLength());
-                    }
-                    batches.add(batch);
-                }
-            }
+            List<TokenBatch> batches = tokenize(jobId, request, staged, dense);
             int[] sizes = batches.stream().mapToInt(TokenBatch::size).toArray();
             return new JobInputs(dense.config(), sizes, LocalPruner.lengths(batches));
         }
+    }
+
+    /** The work of a job's finishing step that needs the calibration tokens too (reconstruction). */
+    @FunctionalInterface
+    public interface CalibratedWork<T> {
+        T apply(Checkpoint dense, Path tokenizer, List<TokenBatch> calibration);
+    }
+
+    /**
+     * As {@link #withCheckpoint}, with every calibration shard tokenised exactly as for scoring (same tokenizer,
+     * same max_samples), so that reconstruction in the finishing step fits on the tokens the local pruner uses.
+     */
+    public <T> T withCalibration(String jobId, JobRequest request, CalibratedWork<T> work) {
+        try (StagedInputs staged = stager.stage(jobId, request, true)) {
+            Checkpoint dense = load(staged, request);
+            return work.apply(dense, staged.tokenizer(), tokenize(jobId, request, staged, dense));
+        }
+    }
+
+    private List<TokenBatch> tokenize(String jobId, JobRequest request, StagedInputs staged, Checkpoint dense) {
+        ScoringSettings settings = ScoringSpecs.toSettings(request.scoring());
+        List<TokenBatch> batches = new ArrayList<>();
+        try (TextTokenizer tokenizer = loadTokenizer(staged.tokenizer(), request, dense,
+                settings.tokenLimit(dense.config().maxPositions()))) {
+            for (int i = 0; i < staged.shards().size(); i++) {
+                String uri = request.calibrationUris().get(i);
+                CalibrationShard shard = readShard(staged.shards().get(i), uri);
+                TokenBatch batch = shard.tokenize(tokenizer, settings.maxSamples());
+                if (batch.truncated() > 0) {
+                    LOG.warnf("job %s: %d text(s) of %s are longer than %d tokens and were cut there", jobId,
+                            batch.truncated(), uri, tokenizer.maxLength());
+                }
+                batches.add(batch);
+            }
+        }
+        return batches;
     }
 
     /**

@@ -108,6 +108,6 @@ public class JobIntake {
         }
         return new JobRequest(r.schemaVersion(), r.name(), r.modelUri(), r.tokenizerUri(), r.calibrationUris(),
                 r.budgets(), r.scoring(), r.neuronsPerTask(), r.samplesPerTask(), r.outputPrefix(),
-                r.evaluationUri(), source);
+                r.evaluationUri(), source, r.repair());
     }
 }

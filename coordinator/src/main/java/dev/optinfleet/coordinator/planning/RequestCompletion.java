@@ -1,6 +1,7 @@
 package dev.optinfleet.coordinator.planning;
 
 import dev.optinfleet.coordinator.config.CoordinatorSettings;
+import dev.optinfleet.core.reconstruct.ReconstructionSettings;
 import dev.optinfleet.storage.ModelObjects;
 import dev.optinfleet.schemas.job.JobRequest;
 import dev.optinfleet.storage.S3Uri;
@@ -42,7 +43,9 @@ public class RequestCompletion {
                 r.budgets(), ScoringSpecs.complete(r.scoring()),
                 r.neuronsPerTask() != null ? r.neuronsPerTask() : settings.neuronsPerTask(),
                 r.samplesPerTask() != null ? r.samplesPerTask() : settings.samplesPerTask(),
-                prefix, r.evaluationUri(), r.source());
+                prefix, r.evaluationUri(), r.source(),
+                // recorded, so that a restarted coordinator and the outputs agree on what was asked
+                r.repair() != null ? r.repair() : ReconstructionSettings.DEFAULT_REPAIR.wireName());
     }
 
     /**

@@ -66,6 +66,7 @@ public final class MaskDocuments {
                 new MaskDocument.Params(report.paramsBefore(), report.paramsAfter()),
                 MaskDocument.Kept.of(heads, neurons),
                 new MaskDocument.Scoring(scorer, new LinkedHashMap<String, Object>(settings)),
+                MaskDocument.Reconstruction.none(),
                 heads, neurons);
     }
 

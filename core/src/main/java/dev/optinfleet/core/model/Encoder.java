@@ -288,6 +288,39 @@ public final class Encoder implements AutoCloseable {
     }
 
     /**
+     * The input of the attention output projection: concat_h(ctx_h · g_head[h]), [R, S, h_l·d_h] (column
+     * h·d_h + j is dimension j of head h); all zeros [R, S, 0] for a layer without heads. Used by least-squares
+     * reconstruction, which refits W_o over these columns. Written beside {@link #attentionOutput} rather than
+     * factored out of it, so the scorers' hot path stays as it is.
+     *
+     * @param headGate null, [h_l] or [R, h_l]
+     */
+    public NDArray attentionContext(int l, NDArray x, NDArray bias, NDArray headGate) {
+        LayerWeights w = layers[l];
+        long r = x.getShape().get(0);
+        long s = x.getShape().get(1);
+        int h = config.headsIn(l);
+        int dh = config.headDim();
+        if (w.wq == null) {
+            return x.getManager().zeros(new Shape(r, s, 0));
+        }
+        NDArray q = split(x.matMul(w.wq).add(w.bq).mul(queryScale), r, s, h, dh);
+        NDArray k = x.matMul(w.wk).add(w.bk).reshape(r, s, h, dh).transpose(0, 2, 3, 1);
+        NDArray v = split(x.matMul(w.wv).add(w.bv), r, s, h, dh);
+        NDArray ctx = q.matMul(k).add(bias).softmax(-1).matMul(v);
+        if (headGate != null) {
+            ctx = ctx.mul(gateShape(headGate, h, true));
+        }
+        return ctx.transpose(0, 2, 1, 3).reshape(r, s, (long) h * dh);
+    }
+
+    /** a = LN(x + y): the attention sub-layer's output for a given attention block output y [R, S, d]. */
+    public NDArray attentionNorm(int l, NDArray x, NDArray attentionOut) {
+        LayerWeights w = layers[l];
+        return layerNorm(x.add(attentionOut), w.ln1w, w.ln1b);
+    }
+
+    /**
      * The FFN block's output before residual: F_l = (GELU(a W_1 + b_1) · g) W_2 + b_2, [R, S, d].
      *
      * @param neuronGate null, [f_l] or [R, f_l]

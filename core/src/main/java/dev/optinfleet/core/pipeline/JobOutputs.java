@@ -9,7 +9,12 @@ import dev.optinfleet.core.checkpoint.CheckpointWriter;
 import dev.optinfleet.core.checkpoint.onnx.OnnxExporter;
 import dev.optinfleet.core.flops.FlopModel;
 import dev.optinfleet.core.flops.FlopReport;
+import dev.optinfleet.core.model.Encoder;
 import dev.optinfleet.core.prune.CheckpointSlicer;
+import dev.optinfleet.core.reconstruct.Reconstruction;
+import dev.optinfleet.core.reconstruct.ReconstructionRecords;
+import dev.optinfleet.core.reconstruct.Reconstructor;
+import dev.optinfleet.core.reconstruct.Repair;
 import dev.optinfleet.core.scoring.ScoreCombiner;
 import dev.optinfleet.core.scoring.ScoringSettings;
 import dev.optinfleet.core.scoring.TermTable;
@@ -35,7 +40,8 @@ import java.util.Map;
 
 /**
  * The end of every job, local or on the fleet: merged terms -> scores.json; for each budget the solved mask
- * (mask.json), the physically smaller checkpoint and its ONNX export, in {@code out/budget-<b>/}.
+ * (mask.json) and the physically smaller checkpoint, with its kept weights repaired by least-squares
+ * reconstruction unless the repair is {@code none}, and its ONNX export, in {@code out/budget-<b>/}.
  */
 public final class JobOutputs {
     public static final String SCORES_FILE = "scores.json";
@@ -92,28 +98,39 @@ public final class JobOutputs {
     }
 
     /**
-     * For each budget: solves, writes mask.json, the sliced checkpoint (config.json, model.safetensors and the
-     * tokenizer when given) and its ONNX export ({@code model.onnx}, see {@link OnnxExporter}) into
-     * {@code out/budget-<b>/}; mask.json goes last, so a budget with a mask.json is complete.
+     * For each budget: solves, repairs the kept weights as {@code repairing} says (least-squares reconstruction on
+     * the calibration shards, see {@link Reconstructor}), writes the sliced checkpoint carrying the repaired weights
+     * (config.json, model.safetensors and the tokenizer when given), its ONNX export ({@code model.onnx}, see
+     * {@link OnnxExporter}) and mask.json (with the reconstruction record) into {@code out/budget-<b>/}; mask.json
+     * goes last, so a budget with a mask.json is complete. The dense model is loaded once for all budgets.
      */
     public static List<BudgetOutput> writeBudgets(Path out, Checkpoint dense, Path tokenizer, ScoresDocument scores,
-                                                  FlopModel flops, List<Double> budgets) {
+                                                  FlopModel flops, List<Double> budgets, Repairing repairing) {
         BudgetSolver solver = new BudgetSolver(new UnitScores(scores.headScores(), scores.neuronScores()), flops);
         String scorer = String.valueOf(scores.settings().get("scorer"));
         List<BudgetOutput> outputs = new ArrayList<>();
-        for (double budget : budgets) {
-            SolvedMask solved = solver.solve(budget);
-            FlopReport report = flops.report(solved.mask());
-            MaskDocument doc = MaskDocuments.of(dense.name(), scores.weightsSha256(), solved, report, scorer,
-                    scores.settings());
-            Path dir = out.resolve(budgetDirName(budget));
-            Checkpoint pruned = CheckpointSlicer.slice(dense, solved.mask()).named(dense.name() + "-pruned-"
-                    + budgetLabel(budget));
-            CheckpointWriter.write(pruned, dir, tokenizer);
-            // The ONNX graph is made from the very checkpoint written beside it, whatever changed its weights.
-            OnnxExporter.export(pruned, dir);
-            writeAtomically(dir.resolve(MASK_FILE), MaskJson.write(doc));
-            outputs.add(new BudgetOutput(budget, dir, solved, report, doc));
+        try (Encoder encoder = repairing.repair() == Repair.NONE ? null : Encoder.load(dense)) {
+            for (double budget : budgets) {
+                SolvedMask solved = solver.solve(budget);
+                FlopReport report = flops.report(solved.mask());
+                MaskDocument doc = MaskDocuments.of(dense.name(), scores.weightsSha256(), solved, report, scorer,
+                        scores.settings());
+                Checkpoint weights = dense;
+                if (encoder != null) {
+                    Reconstruction r = Reconstructor.reconstruct(encoder, dense, solved.mask(),
+                            repairing.calibration(), repairing.settings());
+                    weights = r.checkpoint();
+                    doc = doc.withReconstruction(ReconstructionRecords.of(r));
+                }
+                Path dir = out.resolve(budgetDirName(budget));
+                Checkpoint pruned = CheckpointSlicer.slice(weights, solved.mask()).named(dense.name() + "-pruned-"
+                        + budgetLabel(budget));
+                CheckpointWriter.write(pruned, dir, tokenizer);
+                // The ONNX graph is made from the very checkpoint written beside it, refit weights included.
+                OnnxExporter.export(pruned, dir);
+                writeAtomically(dir.resolve(MASK_FILE), MaskJson.write(doc));
+                outputs.add(new BudgetOutput(budget, dir, solved, report, doc));
+            }
         }
         return outputs;
     }

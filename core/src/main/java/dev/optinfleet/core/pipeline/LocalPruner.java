@@ -7,6 +7,8 @@ import dev.optinfleet.core.flops.FlopModel;
 import dev.optinfleet.core.memory.MemoryBudget;
 import dev.optinfleet.core.model.DeviceChoice;
 import dev.optinfleet.core.model.Encoder;
+import dev.optinfleet.core.reconstruct.ReconstructionSettings;
+import dev.optinfleet.core.reconstruct.Repair;
 import dev.optinfleet.core.scoring.ScoringContext;
 import dev.optinfleet.core.scoring.ScoringPlan;
 import dev.optinfleet.core.scoring.ScoringSettings;
@@ -40,11 +42,21 @@ public final class LocalPruner {
      * @param samplesPerTask samples per fisher task
      * @param out            output directory
      * @param memory         what the scoring passes are planned from
+     * @param reconstruction how each budget's kept weights are repaired (on the same calibration shards)
      */
     public record Request(Checkpoint checkpoint, Path tokenizer, List<Path> calibration, List<Double> budgets,
                           ScoringSettings settings, int neuronsPerTask, int samplesPerTask, Path out,
-                          MemoryBudget memory) {
+                          MemoryBudget memory, ReconstructionSettings reconstruction) {
+        /** With the product's default repair. */
+        public Request(Checkpoint checkpoint, Path tokenizer, List<Path> calibration, List<Double> budgets,
+                       ScoringSettings settings, int neuronsPerTask, int samplesPerTask, Path out,
+                       MemoryBudget memory) {
+            this(checkpoint, tokenizer, calibration, budgets, settings, neuronsPerTask, samplesPerTask, out, memory,
+                    ReconstructionSettings.defaults());
+        }
+
         public Request {
+            Objects.requireNonNull(reconstruction, "reconstruction");
             Objects.requireNonNull(checkpoint, "checkpoint");
             Objects.requireNonNull(tokenizer, "tokenizer");
             calibration = List.copyOf(calibration);
@@ -70,7 +82,7 @@ public final class LocalPruner {
         public Request(Checkpoint checkpoint, Path tokenizer, List<Path> calibration, List<Double> budgets,
                        ScoringSettings settings, int neuronsPerTask, int samplesPerTask, Path out) {
             this(checkpoint, tokenizer, calibration, budgets, settings, neuronsPerTask, samplesPerTask, out,
-                    MemoryBudget.detect());
+                    MemoryBudget.detect(), ReconstructionSettings.defaults());
         }
     }
 
@@ -145,8 +157,10 @@ public final class LocalPruner {
         FlopModel flops = FlopModel.fromLengths(dense.config(), lengths, dense.hasPooler());
         ScoresDocument scores = JobOutputs.scores(dense, settings, table, lengths, flops);
         JobOutputs.writeScores(scores, request.out());
+        progress.message(request.reconstruction().repair() == Repair.NONE ? "writing the budgets (mask only)"
+                : "writing the budgets with " + request.reconstruction().repair().wireName() + " reconstruction");
         List<BudgetOutput> outputs = JobOutputs.writeBudgets(request.out(), dense, request.tokenizer(), scores, flops,
-                request.budgets());
+                request.budgets(), new Repairing(request.reconstruction(), batches));
         return new Result(scores, outputs, seconds, plan.size());
     }
 

@@ -21,14 +21,31 @@ import java.util.List;
  * @param outputPrefix    s3://bucket/prefix for results; null = coordinator default
  * @param evaluationUri   labelled JSON Lines for accuracy in the report; optional
  * @param source          who asked: rest, cli, event
+ * @param repair          how the kept weights are repaired after masking: none, bias or full (least-squares
+ *                        reconstruction on the calibration shards, run in the coordinator's finishing step); null =
+ *                        the product default, which the coordinator records in the request before planning
  */
 public record JobRequest(int schemaVersion, String name, String modelUri, String tokenizerUri,
                          List<String> calibrationUris, List<Double> budgets, ScoringSpec scoring,
                          Integer neuronsPerTask, Integer samplesPerTask, String outputPrefix, String evaluationUri,
-                         String source) {
+                         String source, String repair) {
     public static final int SCHEMA_VERSION = 1;
+    /** Accepted values of {@code repair}. */
+    public static final List<String> REPAIRS = List.of("none", "bias", "full");
+
+    /** A request with the product's default repair. */
+    public JobRequest(int schemaVersion, String name, String modelUri, String tokenizerUri,
+                      List<String> calibrationUris, List<Double> budgets, ScoringSpec scoring,
+                      Integer neuronsPerTask, Integer samplesPerTask, String outputPrefix, String evaluationUri,
+                      String source) {
+        this(schemaVersion, name, modelUri, tokenizerUri, calibrationUris, budgets, scoring, neuronsPerTask,
+                samplesPerTask, outputPrefix, evaluationUri, source, null);
+    }
 
     public JobRequest {
+        if (repair != null && !REPAIRS.contains(repair)) {
+            throw new IllegalArgumentException("repair must be one of " + REPAIRS + ", was '" + repair + "'");
+        }
         Checks.schemaVersion(schemaVersion, SCHEMA_VERSION);
         Checks.s3Uri("model_uri", modelUri);
         if (tokenizerUri != null) {
@@ -57,5 +74,11 @@ public record JobRequest(int schemaVersion, String name, String modelUri, String
         if (evaluationUri != null) {
             Checks.s3Uri("evaluation_uri", evaluationUri);
         }
+    }
+
+    /** The same request with {@code repair} set. */
+    public JobRequest withRepair(String newRepair) {
+        return new JobRequest(schemaVersion, name, modelUri, tokenizerUri, calibrationUris, budgets, scoring,
+                neuronsPerTask, samplesPerTask, outputPrefix, evaluationUri, source, newRepair);
     }
 }

@@ -33,17 +33,21 @@ import java.util.regex.Pattern;
  * @param params            parameter counts, before and after slicing
  * @param kept              kept unit counts, in total and per layer
  * @param scoring           scorer name and its settings
+ * @param reconstruction    whether and how the kept weights were refit after masking (repair {@code none}: the
+ *                          pruned checkpoint is the dense one sliced; otherwise its output projections are the
+ *                          refit ones)
  * @param heads             [L][H] 0/1
  * @param neurons           [L][F] 0/1
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonPropertyOrder({"schema_version", "model", "budget", "kept_fraction", "kept_importance", "tokens_per_sequence",
-        "flops", "params", "kept", "scoring", "heads", "neurons"})
+        "flops", "params", "kept", "scoring", "reconstruction", "heads", "neurons"})
 public record MaskDocument(int schemaVersion, Model model, double budget, double keptFraction, double keptImportance,
                            double tokensPerSequence, Flops flops, Params params, Kept kept, Scoring scoring,
-                           int[][] heads, int[][] neurons) {
+                           Reconstruction reconstruction, int[][] heads, int[][] neurons) {
 
-    public static final int SCHEMA_VERSION = 1;
+    /** 2 added {@code reconstruction}; version 1 documents are read as repair {@code none} ({@link MaskJson}). */
+    public static final int SCHEMA_VERSION = 2;
     /** Classpath location of the JSON Schema of this document. */
     public static final String SCHEMA_RESOURCE = "/schemas/mask.schema.json";
     /** The conventional file name. */
@@ -75,6 +79,7 @@ public record MaskDocument(int schemaVersion, Model model, double budget, double
         required("params", params);
         required("kept", kept);
         required("scoring", scoring);
+        required("reconstruction", reconstruction);
         heads = binaryMatrix("heads", heads);
         neurons = binaryMatrix("neurons", neurons);
         if (heads.length != neurons.length) {
@@ -82,11 +87,18 @@ public record MaskDocument(int schemaVersion, Model model, double budget, double
                     + "; both must equal the number of layers");
         }
         kept.checkAgainst(heads, neurons);
+        reconstruction.checkLayers(heads.length);
         double actual = flops.prunableAfter() / flops.prunableBefore();
         if (Math.abs(actual - keptFraction) > FRACTION_TOLERANCE) {
             throw new IllegalArgumentException("kept_fraction is " + keptFraction + " but flops.prunable_after /"
                     + " flops.prunable_before is " + actual);
         }
+    }
+
+    /** The same mask with another reconstruction record. */
+    public MaskDocument withReconstruction(Reconstruction r) {
+        return new MaskDocument(schemaVersion, model, budget, keptFraction, keptImportance, tokensPerSequence, flops,
+                params, kept, scoring, r, heads, neurons);
     }
 
     /** L. */
@@ -133,13 +145,14 @@ public record MaskDocument(int schemaVersion, Model model, double budget, double
                 && Double.compare(keptImportance, m.keptImportance) == 0
                 && Double.compare(tokensPerSequence, m.tokensPerSequence) == 0 && flops.equals(m.flops)
                 && params.equals(m.params) && kept.equals(m.kept) && scoring.equals(m.scoring)
+                && reconstruction.equals(m.reconstruction)
                 && Arrays.deepEquals(heads, m.heads) && Arrays.deepEquals(neurons, m.neurons);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(schemaVersion, model, budget, keptFraction, keptImportance, tokensPerSequence, flops,
-                params, kept, scoring, Arrays.deepHashCode(heads), Arrays.deepHashCode(neurons));
+                params, kept, scoring, reconstruction, Arrays.deepHashCode(heads), Arrays.deepHashCode(neurons));
     }
 
     @Override
@@ -336,6 +349,92 @@ public record MaskDocument(int schemaVersion, Model model, double budget, double
                 copy.put(e.getKey(), e.getValue());
             }
             settings = Collections.unmodifiableMap(copy);
+        }
+    }
+
+    /**
+     * Whether and how the kept units' output projections were refit after masking (least-squares reconstruction on
+     * unlabelled calibration tokens).
+     *
+     * @param repair        {@code none}, {@code bias} (output biases only) or {@code full} (kept columns and
+     *                      biases by ridge least squares)
+     * @param relativeRidge alpha of lambda = alpha · trace(HᵀH) / k (0 unless {@code full})
+     * @param samples       calibration sequences used (0 for {@code none})
+     * @param tokens        calibration tokens used, padding excluded (0 for {@code none})
+     * @param sublayers     per layer, attention then FFN, what was done (empty for {@code none})
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Reconstruction(String repair, double relativeRidge, int samples, long tokens,
+                                 java.util.List<Refit> sublayers) {
+        public static final java.util.List<String> REPAIRS = java.util.List.of("none", "bias", "full");
+
+        public Reconstruction {
+            if (!REPAIRS.contains(repair)) {
+                throw new IllegalArgumentException("reconstruction.repair must be one of " + REPAIRS + ", was "
+                        + (repair == null ? "null" : "'" + repair + "'"));
+            }
+            if (!(relativeRidge >= 0 && Double.isFinite(relativeRidge))) {
+                throw new IllegalArgumentException("reconstruction.relative_ridge must be finite and >= 0, was "
+                        + relativeRidge);
+            }
+            if (samples < 0 || tokens < 0) {
+                throw new IllegalArgumentException("reconstruction.samples and tokens must be >= 0, were " + samples
+                        + " and " + tokens);
+            }
+            required("reconstruction.sublayers", sublayers);
+            sublayers = java.util.List.copyOf(sublayers);
+            if (repair.equals("none") != sublayers.isEmpty()) {
+                throw new IllegalArgumentException("reconstruction.sublayers must be empty exactly when repair is"
+                        + " none; repair is " + repair + " with " + sublayers.size() + " sublayers");
+            }
+        }
+
+        /** The record of a mask that was only sliced. */
+        public static Reconstruction none() {
+            return new Reconstruction("none", 0, 0, 0, java.util.List.of());
+        }
+
+        void checkLayers(int layers) {
+            if (!sublayers.isEmpty() && sublayers.size() != 2 * layers) {
+                throw new IllegalArgumentException("reconstruction.sublayers has " + sublayers.size()
+                        + " entries, expected 2 per layer = " + 2 * layers);
+            }
+        }
+    }
+
+    /**
+     * One output projection's refit.
+     *
+     * @param layer           l
+     * @param sublayer        {@code attention} or {@code ffn}
+     * @param status          {@code refit}, {@code unchanged} (nothing removed at or below it) or {@code skipped}
+     *                        (it keeps no unit)
+     * @param kept            kept input columns k
+     * @param tokens          calibration tokens in its statistics
+     * @param lambda          ridge term used
+     * @param errorBefore     Σ over calibration tokens of ||H W0 + b0 - Y||² (dense weights on the repaired inputs)
+     * @param errorAfter      the same with the refit weights
+     * @param underdetermined fewer tokens than kept columns: solved only thanks to the ridge term
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Refit(int layer, String sublayer, String status, int kept, long tokens, double lambda,
+                        double errorBefore, double errorAfter, boolean underdetermined) {
+        public Refit {
+            if (layer < 0) {
+                throw new IllegalArgumentException("reconstruction.sublayers[].layer must be >= 0, was " + layer);
+            }
+            if (!java.util.List.of("attention", "ffn").contains(sublayer)) {
+                throw new IllegalArgumentException("reconstruction.sublayers[].sublayer must be attention or ffn,"
+                        + " was " + sublayer);
+            }
+            if (!java.util.List.of("refit", "unchanged", "skipped").contains(status)) {
+                throw new IllegalArgumentException("reconstruction.sublayers[].status must be refit, unchanged or"
+                        + " skipped, was " + status);
+            }
+            if (!Double.isFinite(lambda) || !Double.isFinite(errorBefore) || !Double.isFinite(errorAfter)) {
+                throw new IllegalArgumentException("reconstruction.sublayers[] of layer " + layer + " " + sublayer
+                        + ": lambda and errors must be finite");
+            }
         }
     }
 

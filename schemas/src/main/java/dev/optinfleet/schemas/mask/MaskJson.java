@@ -78,6 +78,14 @@ public final class MaskJson {
     public static MaskDocument read(String json) {
         Objects.requireNonNull(json, "json");
         try {
+            com.fasterxml.jackson.databind.JsonNode tree = MAPPER.readTree(json);
+            if (tree instanceof com.fasterxml.jackson.databind.node.ObjectNode o && o.path("schema_version").isInt()
+                    && o.get("schema_version").intValue() == 1 && !o.has("reconstruction")) {
+                // written before reconstruction existed: the pruned checkpoint was the dense one sliced
+                o.put("schema_version", MaskDocument.SCHEMA_VERSION);
+                o.set("reconstruction", MAPPER.valueToTree(MaskDocument.Reconstruction.none()));
+                return MAPPER.treeToValue(o, MaskDocument.class);
+            }
             return MAPPER.readValue(json, MaskDocument.class);
         } catch (JsonProcessingException e) {
             throw malformed(e);

@@ -28,6 +28,15 @@ final class MaskDocumentsForTests {
         return new MaskDocument(MaskDocument.SCHEMA_VERSION, new MaskDocument.Model("tiny-bert", SHA), 0.55,
                 after / before, 12.25, 3.0, new MaskDocument.Flops(before, after, before + 320, after + 320),
                 new MaskDocument.Params(1156, 965), MaskDocument.Kept.of(heads, neurons),
-                new MaskDocument.Scoring("fisher", settings), heads, neurons);
+                new MaskDocument.Scoring("fisher", settings), MaskDocument.Reconstruction.none(), heads, neurons);
+    }
+
+    /** {@link #small()} with a full reconstruction record: layer 0 refit, layer 1's FFN keeps one neuron. */
+    static MaskDocument refit() {
+        return small().withReconstruction(new MaskDocument.Reconstruction("full", 0.01, 16, 420, List.of(
+                new MaskDocument.Refit(0, "attention", "refit", 8, 420, 0.37, 12.5, 3.25, false),
+                new MaskDocument.Refit(0, "ffn", "refit", 3, 420, 0.02, 40.0, 11.0, false),
+                new MaskDocument.Refit(1, "attention", "refit", 4, 420, 0.5, 9.0, 2.0, false),
+                new MaskDocument.Refit(1, "ffn", "refit", 1, 420, 0.01, 7.0, 6.5, false))));
     }
 }

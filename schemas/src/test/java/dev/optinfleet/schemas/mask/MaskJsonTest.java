@@ -37,7 +37,7 @@ class MaskJsonTest {
     void writesSnakeCaseNamesAndOneLinePerMatrixRow() throws Exception {
         String json = MaskJson.write(MaskDocumentsForTests.small());
         JsonNode tree = TREES.readTree(json);
-        assertEquals(1, tree.get("schema_version").asInt());
+        assertEquals(MaskDocument.SCHEMA_VERSION, tree.get("schema_version").asInt());
         assertEquals(MaskDocumentsForTests.SHA, tree.get("model").get("weights_sha256").asText());
         assertEquals(3.0, tree.get("tokens_per_sequence").asDouble());
         assertTrue(tree.get("flops").has("prunable_before") && tree.get("flops").has("total_after"), json);
@@ -107,9 +107,42 @@ class MaskJsonTest {
         doc.put("budget", 1.5);
         assertRejected(doc, "budget must be in (0, 1]", "was 1.5");
         doc = tree();
-        doc.put("schema_version", 2);
-        assertRejected(doc, "schema_version 2 is not supported");
+        doc.put("schema_version", 3);
+        assertRejected(doc, "schema_version 3 is not supported");
         assertThrows(MaskFormatException.class, () -> MaskJson.read("{\"schema_version\": 1"));
+    }
+
+    @Test
+    void roundTripsTheReconstructionRecord() {
+        MaskDocument doc = MaskDocumentsForTests.refit();
+        MaskDocument back = MaskJson.read(MaskJson.write(doc));
+        assertEquals(doc, back);
+        assertEquals("full", back.reconstruction().repair());
+        assertEquals(0.37, back.reconstruction().sublayers().get(0).lambda());
+        assertEquals(420, back.reconstruction().tokens());
+    }
+
+    @Test
+    void readsAVersionOneDocumentAsRepairNone() throws Exception {
+        ObjectNode doc = tree();
+        doc.put("schema_version", 1);
+        doc.remove("reconstruction");
+        MaskDocument read = MaskJson.read(doc.toString());
+        assertEquals(MaskDocument.Reconstruction.none(), read.reconstruction());
+        assertEquals(MaskDocument.SCHEMA_VERSION, read.schemaVersion());
+    }
+
+    @Test
+    void rejectsBadReconstructionRecordsNamingTheField() throws Exception {
+        ObjectNode doc = (ObjectNode) TREES.readTree(MaskJson.write(MaskDocumentsForTests.refit()));
+        ((ObjectNode) doc.get("reconstruction")).put("repair", "partial");
+        assertRejected(doc, "reconstruction.repair", "partial");
+        ObjectNode missing = tree();
+        missing.remove("reconstruction");
+        assertRejected(missing, "reconstruction");
+        ObjectNode none = tree();
+        ((ObjectNode) none.get("reconstruction")).put("repair", "full");
+        assertRejected(none, "reconstruction.sublayers must be empty exactly when repair is none");
     }
 
     @Test

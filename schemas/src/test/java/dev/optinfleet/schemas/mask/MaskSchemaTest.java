@@ -36,6 +36,17 @@ class MaskSchemaTest {
     }
 
     @Test
+    void writtenDocumentWithARefitRecordIsValidAndItsFieldsAreChecked() throws Exception {
+        ObjectNode doc = (ObjectNode) TREES.readTree(MaskJson.write(MaskDocumentsForTests.refit()));
+        assertEquals(Set.of(), schema().validate(doc));
+        ((ObjectNode) doc.get("reconstruction").get("sublayers").get(1)).put("status", "guessed");
+        assertInvalid(doc, "status");
+        ObjectNode missing = (ObjectNode) TREES.readTree(MaskJson.write(MaskDocumentsForTests.refit()));
+        ((ObjectNode) missing.get("reconstruction")).remove("relative_ridge");
+        assertInvalid(missing, "relative_ridge");
+    }
+
+    @Test
     void valueOtherThanZeroOrOneIsInvalid() throws Exception {
         ObjectNode doc = tree();
         ((ArrayNode) doc.get("neurons").get(1)).set(3, 2);
