@@ -269,29 +269,16 @@ public final class Encoder implements AutoCloseable {
     /** The attention block's output before residual: concat(ctx) W_o + b_o, [R, S, d]. */
     public NDArray attentionOutput(int l, NDArray x, NDArray bias, NDArray headGate) {
         LayerWeights w = layers[l];
-        long r = x.getShape().get(0);
-        long s = x.getShape().get(1);
-        int h = config.headsIn(l);
-        int dh = config.headDim();
         if (w.wq == null) {
             return x.zerosLike().add(w.bo);
         }
-        NDArray q = split(x.matMul(w.wq).add(w.bq).mul(queryScale), r, s, h, dh);
-        NDArray k = x.matMul(w.wk).add(w.bk).reshape(r, s, h, dh).transpose(0, 2, 3, 1);
-        NDArray v = split(x.matMul(w.wv).add(w.bv), r, s, h, dh);
-        NDArray probs = q.matMul(k).add(bias).softmax(-1);
-        NDArray ctx = probs.matMul(v);
-        if (headGate != null) {
-            ctx = ctx.mul(gateShape(headGate, h, true));
-        }
-        return ctx.transpose(0, 2, 1, 3).reshape(r, s, (long) h * dh).matMul(w.wo).add(w.bo);
+        return attentionContext(l, x, bias, headGate).matMul(w.wo).add(w.bo);
     }
 
     /**
      * The input of the attention output projection: concat_h(ctx_h · g_head[h]), [R, S, h_l·d_h] (column
-     * h·d_h + j is dimension j of head h); all zeros [R, S, 0] for a layer without heads. Used by least-squares
-     * reconstruction, which refits W_o over these columns. Written beside {@link #attentionOutput} rather than
-     * factored out of it, so the scorers' hot path stays as it is.
+     * h·d_h + j is dimension j of head h); all zeros [R, S, 0] for a layer without heads. Least-squares
+     * reconstruction refits W_o over these columns; {@link #attentionOutput} projects them.
      *
      * @param headGate null, [h_l] or [R, h_l]
      */
