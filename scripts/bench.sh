@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs one benchmark main of the bench module: scripts/bench.sh <forward|scoring|quality|layers|fleet|memory|speed|reconstruction> [args...]
+# Runs one benchmark main of the bench module: scripts/bench.sh <forward|scoring|quality|layers|fleet|memory|speed|exact-peak|onnx|reconstruction> [args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-name="${1:?usage: scripts/bench.sh <forward|scoring|quality|layers|fleet|memory|speed|reconstruction> [args...]}"
+name="${1:?usage: scripts/bench.sh <forward|scoring|quality|layers|fleet|memory|speed|exact-peak|onnx|reconstruction> [args...]}"
 shift
 case "$name" in
   forward) main=dev.optinfleet.bench.ForwardBenchmark ;;
@@ -12,8 +12,10 @@ case "$name" in
   fleet) main=dev.optinfleet.bench.FleetBenchmark ;;
   memory) main=dev.optinfleet.bench.MemoryBenchmark ;;
   speed) main=dev.optinfleet.bench.SpeedBenchmark; bench/python/setup-venv.sh ;;
+  exact-peak) main=dev.optinfleet.bench.ExactPeak ;;
+  onnx) main=dev.optinfleet.bench.OnnxBenchmark ;;
   reconstruction) main=dev.optinfleet.bench.ReconstructionBenchmark ;;
-  *) echo "unknown benchmark '$name': expected forward, scoring, quality, layers, fleet, memory, speed or reconstruction" >&2; exit 2 ;;
+  *) echo "unknown benchmark '$name': expected forward, scoring, quality, layers, fleet, memory, speed, exact-peak, onnx or reconstruction" >&2; exit 2 ;;
 esac
 # package, not install: the reactor resolves the modules, and ~/.m2 (shared) never gets SNAPSHOT jars
 mvn -B -q -ntp package -DskipTests -pl bench -am >&2

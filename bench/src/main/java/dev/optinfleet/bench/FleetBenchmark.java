@@ -92,7 +92,7 @@ public final class FleetBenchmark {
                         System.out::println)) {
                     FleetJob.Inputs inputs = FleetJob.upload(fleet.store(), "minilm-bench", model, tokenizer,
                             shards);
-                    CoordinatorClient client = new CoordinatorClient(fleet.coordinatorUrl());
+                    CoordinatorClient client = fleet.client();
                     Row best = null;
                     for (int run = 0; run <= repeats; run++) {
                         String job = client.submit(new JobRequest(JobRequest.SCHEMA_VERSION, "minilm-bench",

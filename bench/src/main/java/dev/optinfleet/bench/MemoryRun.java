@@ -65,7 +65,7 @@ public final class MemoryRun {
             } else {
                 var c = dense.config();
                 int units = Math.min(exactUnits, c.numHeads());
-                try (TeacherPass teacher = new TeacherPass(encoder, batch, settings)) {
+                try (TeacherPass teacher = new TeacherPass(encoder, batch, settings, context)) {
                     TaskRunner.run(new ScoringTask.UnitRange(0, 0, UnitKind.HEAD, 0, units), encoder, batch, teacher,
                             settings, context);
                 }

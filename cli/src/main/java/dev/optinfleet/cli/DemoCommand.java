@@ -56,7 +56,7 @@ final class DemoCommand implements Callable<Integer> {
                     + "s3://models and s3://calibration...");
             FleetJob.Inputs inputs = FleetJob.upload(fleet.store(), "all-minilm-l6-v2", model.model(),
                     model.tokenizer(), shards);
-            CoordinatorClient client = new CoordinatorClient(fleet.coordinatorUrl());
+            CoordinatorClient client = fleet.client();
             String jobId = client.submit(FleetJob.request("all-minilm-l6-v2", inputs, checked,
                     ScoringSpec.of(scorer), "cli"));
             err.println("job " + jobId + " submitted to " + fleet.coordinatorUrl());

@@ -56,7 +56,7 @@ final class FleetPrune {
         Path work = Files.createTempDirectory("optin-fleet-");
         try (EmbeddedFleet fleet = EmbeddedFleet.start(Launcher.home(), work, workers,
                 json ? s -> { } : spec.commandLine().getErr()::println)) {
-            return submit(new CoordinatorClient(fleet.coordinatorUrl()), fleet.store(), name);
+            return submit(fleet.client(), fleet.store(), name);
         }
     }
 

@@ -13,13 +13,14 @@ import java.io.UncheckedIOException;
  */
 @Command(name = "optin", mixinStandardHelpOptions = true, version = "optin-fleet 0.1.0",
         description = "One-shot OPTIN pruning of pretrained transformers.",
-        subcommands = {DemoCommand.class, PruneCommand.class, ApplyCommand.class, EvalCommand.class,
-                StatusCommand.class, BudgetsCommand.class, ReportCommand.class, ModelsCommand.class,
+        subcommands = {DemoCommand.class, PruneCommand.class, ApplyCommand.class, ExportCommand.class,
+                EvalCommand.class, StatusCommand.class, BudgetsCommand.class, ReportCommand.class, ModelsCommand.class,
                 UploadCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
                 "  ./optin prune --model bundled:minilm --calibration cal.jsonl --budget 0.6 --out out/",
-                "  ./optin apply --model bundled:minilm --mask out/budget-0.6/mask.json --out small/"})
+                "  ./optin apply --model bundled:minilm --mask out/budget-0.6/mask.json --out small/",
+                "  ./optin export --model out/budget-0.6 --out onnx/"})
 public final class OptinCommand {
     public static final int BAD_INPUT = 2;
     public static final int FAILURE = 1;

@@ -108,7 +108,8 @@ final class PruneCommand implements Callable<Integer> {
         try {
             ReportData data = ReportData.from(result.scores(), request.checkpoint(),
                     result.budgets().stream().map(BudgetOutput::mask).toList(),
-                    Timings.inProcess(result.scoringSeconds(), result.tasks(), units), null);
+                    Timings.inProcess(result.scoringSeconds(), result.tasks(), units), null)
+                    .withOnnxFiles(result.budgets());
             return ReportWriter.write(data, out);
         } catch (RuntimeException | LinkageError | java.awt.AWTError e) {
             spec.commandLine().getErr().println("warning: report.html was not written: " + e);

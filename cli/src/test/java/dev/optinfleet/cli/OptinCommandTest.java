@@ -61,6 +61,52 @@ class OptinCommandTest {
     }
 
     @Test
+    void pruneRejectsMaxLengthZero() throws IOException {
+        assertOneLine(run("prune", "--in-process", "--model", "bundled:minilm", "--calibration",
+                calibration().toString(), "--budget", "0.5", "--max-length", "0", "--out", dir.resolve("o").toString()),
+                OptinCommand.BAD_INPUT, "--max-length", "0");
+    }
+
+    @Test
+    void pruneRejectsMemoryBelowTheFixedOverhead() throws IOException {
+        assertOneLine(run("prune", "--in-process", "--model", "bundled:minilm", "--calibration",
+                calibration().toString(), "--budget", "0.5", "--memory", "100m", "--out", dir.resolve("o").toString()),
+                OptinCommand.BAD_INPUT, "--memory 100m", "fixed overhead", "Java heap");
+    }
+
+    @Test
+    void pruneRejectsAMemoryValueThatIsNotASize() throws IOException {
+        assertOneLine(run("prune", "--in-process", "--model", "bundled:minilm", "--calibration",
+                calibration().toString(), "--budget", "0.5", "--memory", "plenty", "--out", dir.resolve("o").toString()),
+                OptinCommand.BAD_INPUT, "--memory", "'plenty'");
+    }
+
+    @Test
+    void pruneCutsTextsLongerThanMaxLengthWithOneWarning() throws IOException {
+        Path cal = dir.resolve("long.jsonl");
+        Files.writeString(cal, "{\"text\": \"One rather long sentence about pruning transformers in one shot.\"}\n"
+                + "{\"text\": \"Another sentence, also longer than eight tokens by a clear margin.\"}\n"
+                + "{\"text\": \"Short.\"}\n");
+        // The progress display (and its warnings) writes to the process's stderr.
+        java.io.ByteArrayOutputStream console = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream saved = System.err;
+        Run r;
+        System.setErr(new java.io.PrintStream(console, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            r = run("prune", "--in-process", "--json", "--model", "bundled:minilm", "--calibration", cal.toString(),
+                    "--budget", "0.5", "--max-length", "8", "--out", dir.resolve("o").toString());
+        } finally {
+            System.setErr(saved);
+        }
+        String err = console.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, r.code(), r.err() + err);
+        assertEquals(1, err.lines().filter(l -> l.contains("warning")).count(), err);
+        assertTrue(err.contains("2 of 3 calibration text(s) are longer than 8 tokens (--max-length)"), err);
+        String scores = Files.readString(dir.resolve("o").resolve("scores.json"));
+        assertTrue(scores.contains("\"max_length\" : 8"), "recorded with the settings");
+    }
+
+    @Test
     void pruneRejectsMissingCalibrationFile() {
         assertOneLine(run("prune", "--model", "bundled:minilm", "--calibration", dir.resolve("nope.jsonl").toString(),
                 "--budget", "0.5", "--out", dir.resolve("o").toString()), OptinCommand.BAD_INPUT, "nope.jsonl");

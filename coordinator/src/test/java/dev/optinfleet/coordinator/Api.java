@@ -5,6 +5,8 @@ import dev.optinfleet.schemas.Json;
 import dev.optinfleet.schemas.job.JobRequest;
 import dev.optinfleet.schemas.job.ScoringSpec;
 
+import org.eclipse.microprofile.config.ConfigProvider;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.URL;
@@ -23,11 +25,24 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 final class Api {
     static final Duration JOB_TIMEOUT = Duration.ofMinutes(2);
     private final String base;
+    /** {@code Authorization} header value; null: none sent. */
+    private final String authorization;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+    /** As the test admin (every role). */
     Api(URL root) {
+        this(root, "admin");
+    }
+
+    /**
+     * As the holder of one of {@link CoordFleetResources}' tokens (admin, jobs, other-jobs, uploads, none, foreign),
+     * or with no token at all ({@code holder} null).
+     */
+    Api(URL root, String holder) {
         String s = root.toString();
         this.base = s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+        this.authorization = holder == null ? null : "Bearer " + ConfigProvider.getConfig()
+                .getValue(CoordFleetResources.tokenKey(holder), String.class);
     }
 
     HttpResponse<String> get(String path) {
@@ -113,7 +128,10 @@ final class Api {
         return awaitState(id, "done");
     }
 
-    private HttpResponse<String> send(HttpRequest.Builder request) {
+    HttpResponse<String> send(HttpRequest.Builder request) {
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
         try {
             return http.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {

@@ -148,6 +148,7 @@ class CoordApiTest {
         assertArrayEquals(expected.neurons(), mask.neurons());
         assertEquals(answer.body(), text(S3Uri.parse(prefix + "budget-0.45/mask.json")));
         assertTrue(store.exists(S3Uri.parse(prefix + "budget-0.45/model.safetensors")), "pruned checkpoint");
+        assertTrue(store.exists(S3Uri.parse(prefix + "budget-0.45/model.onnx")), "its ONNX export");
         HttpResponse<String> served = api.get("/jobs/" + id + "/masks/0.45");
         assertEquals(answer.body(), served.body());
         JsonNode after = api.status(id);

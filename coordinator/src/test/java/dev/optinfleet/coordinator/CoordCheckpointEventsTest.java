@@ -142,6 +142,8 @@ class CoordCheckpointEventsTest {
         assertEquals(etag, v.path("parent").path("etag").asText(), "the parent's weights version");
         assertEquals(result.path("checkpoint_uri").asText(), v.path("checkpoint_uri").asText());
         assertEquals(result.path("mask_uri").asText(), v.path("mask_uri").asText());
+        assertEquals(result.path("checkpoint_uri").asText().replace("/config.json", "/model.onnx"),
+                v.path("onnx_uri").asText(), "the version lists the model.onnx beside the checkpoint");
         assertEquals(result.path("prunable_flops_after").asDouble(), v.path("flops").path("prunable_after").asDouble());
         assertTrue(v.path("flops").path("total_after").asDouble() < v.path("flops").path("total_before").asDouble());
         assertEquals(ScoringSpecs.DEFAULT_SCORER, v.path("scoring").path("scorer").asText(), v.toString());

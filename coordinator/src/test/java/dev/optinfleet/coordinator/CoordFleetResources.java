@@ -2,6 +2,7 @@ package dev.optinfleet.coordinator;
 
 import dev.optinfleet.core.checkpoint.BundledModels;
 import dev.optinfleet.embedded.EmbeddedKafka;
+import dev.optinfleet.embedded.FleetTokens;
 import dev.optinfleet.embedded.S3ProxyServer;
 import dev.optinfleet.schemas.Topics;
 import dev.optinfleet.storage.ObjectStore;
@@ -16,7 +17,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -44,6 +47,13 @@ public class CoordFleetResources implements QuarkusTestResourceLifecycleManager 
     /** Where the tests find the same files, to compute the expected outputs in this JVM. */
     public static final Path LOCAL_MODELS = Path.of("target", "models");
     static final int TASK_PARTITIONS = 2;
+    /** The model name that only {@link #OWNER} (and admin) may submit jobs for. */
+    public static final String OWNED_MODEL = "team-a-minilm";
+    public static final String OWNER = "alice";
+    /** Config key of the bearer token a test uses, by who holds it (see {@link #start}). */
+    public static String tokenKey(String holder) {
+        return "optin.test.token." + holder;
+    }
 
     private Path work;
     private EmbeddedKafka kafka;
@@ -53,7 +63,7 @@ public class CoordFleetResources implements QuarkusTestResourceLifecycleManager 
     public Map<String, String> start() {
         try {
             work = Files.createTempDirectory("optin-coordinator-test");
-            kafka = EmbeddedKafka.start();
+            kafka = startKafka();
             kafka.createTopic(Topics.JOB_REQUESTS, 1, false);
             kafka.createTopic(Topics.SCORING_TASKS, TASK_PARTITIONS, false);
             kafka.createTopic(Topics.TASK_SCORES, 2, true);
@@ -70,8 +80,19 @@ public class CoordFleetResources implements QuarkusTestResourceLifecycleManager 
                 store.putFile(TOKENIZER, localTokenizer());
                 store.putFile(SHARD, localShard());
             }
-            return Map.ofEntries(
-                    Map.entry("kafka.bootstrap.servers", kafka.bootstrapServers()),
+            // The coordinator trusts this key alone; the tests read their tokens back from the configuration.
+            FleetTokens tokens = FleetTokens.generate();
+            Map<String, String> props = new HashMap<>(tokens.verifierProperties());
+            props.put(tokenKey("admin"), tokens.issue("test-admin", FleetTokens.ALL_ROLES));
+            props.put(tokenKey("jobs"), tokens.issue(OWNER, Set.of("jobs")));
+            props.put(tokenKey("other-jobs"), tokens.issue("bob", Set.of("jobs")));
+            props.put(tokenKey("uploads"), tokens.issue("uploader", Set.of("uploads")));
+            props.put(tokenKey("none"), tokens.issue("nobody", Set.of("reader")));
+            props.put(tokenKey("foreign"), FleetTokens.generate().issue("mallory", FleetTokens.ALL_ROLES));
+            props.put("optin.security.model-owners.\"" + OWNED_MODEL + "\"", OWNER);
+            // Every client of the app (channels and plain clients) connects with these, as "kafka.*" settings.
+            kafka.clientProperties().forEach((k, v) -> props.put("kafka." + k, v.toString()));
+            props.putAll(Map.ofEntries(
                     Map.entry("optin.s3.endpoint", s3.endpoint()),
                     Map.entry("optin.s3.access-key", s3.accessKey()),
                     Map.entry("optin.s3.secret-key", s3.secretKey()),
@@ -80,7 +101,8 @@ public class CoordFleetResources implements QuarkusTestResourceLifecycleManager 
                     Map.entry("optin.coordinator.output-prefix", OUTPUT_PREFIX),
                     Map.entry("optin.coordinator.progress-interval", "100ms"),
                     Map.entry("optin.events.policy", POLICY),
-                    Map.entry("optin.registry.index-uri", "s3://" + BUCKET + "/registry/index.json"));
+                    Map.entry("optin.registry.index-uri", "s3://" + BUCKET + "/registry/index.json")));
+            return props;
         } catch (IOException e) {
             stop();
             throw new UncheckedIOException(e);
@@ -88,6 +110,11 @@ public class CoordFleetResources implements QuarkusTestResourceLifecycleManager 
             stop();
             throw e;
         }
+    }
+
+    /** The broker the app runs against; a subclass starts a secured one. */
+    protected EmbeddedKafka startKafka() {
+        return EmbeddedKafka.start();
     }
 
     public static Path localModel() {

@@ -5,7 +5,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.apache.kafka.common.test.JaasUtils;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.metadata.bootstrap.BootstrapMetadata;
@@ -35,11 +39,15 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final KafkaClusterTestKit cluster;
     private final String bootstrapServers;
     private final Duration startupTime;
+    private final Map<String, Object> clientProperties;
 
-    private EmbeddedKafka(KafkaClusterTestKit cluster, Duration startupTime) {
+    private EmbeddedKafka(KafkaClusterTestKit cluster, Duration startupTime, boolean sasl) {
         this.cluster = cluster;
         this.bootstrapServers = cluster.bootstrapServers();
         this.startupTime = startupTime;
+        this.clientProperties = sasl ? saslClientProperties(bootstrapServers, JaasUtils.KAFKA_PLAIN_ADMIN,
+                JaasUtils.KAFKA_PLAIN_ADMIN_PASSWORD)
+                : Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     }
 
     /** Starts a broker with {@link #DEFAULT_BROKER_PROPERTIES} and waits until it accepts clients. */
@@ -54,24 +62,53 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @throws IllegalStateException when the broker cannot be formatted or started, with Kafka's cause
      */
     public static EmbeddedKafka start(Map<String, String> brokerProperties) {
+        return start(brokerProperties, false);
+    }
+
+    /**
+     * Starts a broker whose client listener speaks SASL_PLAINTEXT with the PLAIN mechanism and authorises with
+     * ACLs (none: only the super user {@value JaasUtils#KAFKA_PLAIN_ADMIN} may do anything), so a client without
+     * credentials, or with wrong ones, is refused. {@link #clientProperties()} carries the super user's credentials.
+     */
+    public static EmbeddedKafka startWithSasl() {
+        return start(Map.of(), true);
+    }
+
+    /**
+     * Client properties for SASL_PLAINTEXT / PLAIN as {@code user}: the same keys the apps read from
+     * {@code kafka.security.protocol}, {@code kafka.sasl.mechanism} and {@code kafka.sasl.jaas.config}.
+     */
+    public static Map<String, Object> saslClientProperties(String bootstrapServers, String user, String password) {
+        return Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, SecurityProtocol.SASL_PLAINTEXT.name,
+                SaslConfigs.SASL_MECHANISM, "PLAIN",
+                SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.plain.PlainLoginModule required"
+                        + " username=\"" + user + "\" password=\"" + password + "\";");
+    }
+
+    private static EmbeddedKafka start(Map<String, String> brokerProperties, boolean sasl) {
         Objects.requireNonNull(brokerProperties, "brokerProperties");
         Map<String, String> properties = new LinkedHashMap<>(DEFAULT_BROKER_PROPERTIES);
         properties.putAll(brokerProperties);
         long started = System.nanoTime();
         KafkaClusterTestKit cluster = null;
         try {
-            TestKitNodes nodes = new TestKitNodes.Builder(productionBootstrap())
+            TestKitNodes.Builder nodeBuilder = new TestKitNodes.Builder(productionBootstrap())
                     .setCombined(true)
                     .setNumBrokerNodes(1)
-                    .setNumControllerNodes(1)
-                    .build();
+                    .setNumControllerNodes(1);
+            if (sasl) {
+                // The test kit then writes the broker's JAAS file (plain-admin, plain-user1) and turns ACLs on.
+                nodeBuilder.setBrokerSecurityProtocol(SecurityProtocol.SASL_PLAINTEXT);
+            }
+            TestKitNodes nodes = nodeBuilder.build();
             KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
             properties.forEach(builder::setConfigProp);
             cluster = builder.build();
             cluster.format();
             cluster.startup();
             cluster.waitForReadyBrokers();
-            return new EmbeddedKafka(cluster, Duration.ofNanos(System.nanoTime() - started));
+            return new EmbeddedKafka(cluster, Duration.ofNanos(System.nanoTime() - started), sasl);
         } catch (Exception e) {
             if (cluster != null) {
                 closeQuietly(cluster, e);
@@ -93,9 +130,12 @@ public final class EmbeddedKafka implements AutoCloseable {
         return startupTime;
     }
 
-    /** Properties for an {@link Admin}, producer or consumer: only the bootstrap servers. */
+    /**
+     * Properties for an {@link Admin}, producer or consumer: the bootstrap servers, and for a SASL broker
+     * ({@link #startWithSasl}) the super user's credentials.
+     */
     public Map<String, Object> clientProperties() {
-        return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return clientProperties;
     }
 
     /**
@@ -107,7 +147,7 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @throws IllegalStateException when the broker refuses the topic (for instance, it exists already), naming it
      */
     public void createTopic(String name, int partitions, boolean compacted) {
-        Topics.create(bootstrapServers, name, partitions, compacted);
+        Topics.create(clientProperties, name, partitions, compacted);
     }
 
     /** Stops the broker and controller and deletes their log directories. */

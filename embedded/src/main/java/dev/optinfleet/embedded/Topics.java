@@ -32,6 +32,11 @@ final class Topics {
     }
 
     static void create(String bootstrapServers, String name, int partitions, boolean compacted) {
+        create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), name, partitions, compacted);
+    }
+
+    /** Creates the topic with an admin client of these properties (bootstrap servers and security settings). */
+    static void create(Map<String, Object> clientProperties, String name, int partitions, boolean compacted) {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("topic name must not be blank, was '" + name + "'");
         }
@@ -42,7 +47,7 @@ final class Topics {
         if (compacted) {
             topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
         }
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        try (Admin admin = Admin.create(clientProperties)) {
             admin.createTopics(List.of(topic)).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot create topic " + name + " (" + partitions + " partitions, "

@@ -32,13 +32,16 @@ import java.util.Objects;
  * @param accuracy      accuracy on the job's evaluation set, in [0, 1]; null when not measured
  * @param checkpointUri the pruned checkpoint (its config.json)
  * @param maskUri       its mask.json
+ * @param onnxUri       its model.onnx (the same model for any ONNX runtime); null for versions registered before
+ *                      exports existed
  * @param createdAt     registration time, epoch milliseconds
  */
 @JsonPropertyOrder({"schema_version", "name", "version", "parent", "job_id", "budget", "flops", "kept_fraction",
-        "scoring", "accuracy", "checkpoint_uri", "mask_uri", "created_at"})
+        "scoring", "accuracy", "checkpoint_uri", "mask_uri", "onnx_uri", "created_at"})
 public record ModelVersion(int schemaVersion, String name, int version, ParentModel parent, String jobId,
                            double budget, MaskDocument.Flops flops, double keptFraction, Map<String, Object> scoring,
-                           Double accuracy, String checkpointUri, String maskUri, long createdAt) {
+                           Double accuracy, String checkpointUri, String maskUri, String onnxUri,
+                           long createdAt) {
 
     public static final int SCHEMA_VERSION = 1;
     /** Longest model name accepted; MLflow and S3 keys take far more, humans do not. */
@@ -61,6 +64,9 @@ public record ModelVersion(int schemaVersion, String name, int version, ParentMo
         }
         Checks.s3Uri("checkpoint_uri", checkpointUri);
         Checks.s3Uri("mask_uri", maskUri);
+        if (onnxUri != null) {
+            Checks.s3Uri("onnx_uri", onnxUri);
+        }
         if (createdAt < 0) {
             throw new IllegalArgumentException("created_at must be >= 0 (epoch ms), was " + createdAt);
         }

@@ -19,14 +19,15 @@ import java.util.Map;
  * @param accuracy      accuracy on the job's evaluation set, in [0, 1]; null when not measured
  * @param checkpointUri the pruned checkpoint (its config.json)
  * @param maskUri       its mask.json
+ * @param onnxUri       its model.onnx, or null when none was written
  */
 public record ModelVersionDraft(String name, ParentModel parent, String jobId, double budget, MaskDocument.Flops flops,
                                 double keptFraction, Map<String, Object> scoring, Double accuracy,
-                                String checkpointUri, String maskUri) {
+                                String checkpointUri, String maskUri, String onnxUri) {
     public ModelVersionDraft {
         // One set of rules for drafts and versions: build the version it would become.
         ModelVersion checked = new ModelVersion(ModelVersion.SCHEMA_VERSION, name, 1, parent, jobId, budget, flops,
-                keptFraction, scoring, accuracy, checkpointUri, maskUri, 0);
+                keptFraction, scoring, accuracy, checkpointUri, maskUri, onnxUri, 0);
         scoring = checked.scoring();
     }
 
@@ -35,18 +36,19 @@ public record ModelVersionDraft(String name, ParentModel parent, String jobId, d
      * ({@code scorer} plus the scorer's settings) come from the mask.
      */
     public static ModelVersionDraft fromMask(String name, ParentModel parent, String jobId, MaskDocument mask,
-                                             String checkpointUri, String maskUri, Double accuracy) {
+                                             String checkpointUri, String maskUri, String onnxUri,
+                                             Double accuracy) {
         Map<String, Object> scoring = new LinkedHashMap<>();
         scoring.put("scorer", mask.scoring().scorer());
         scoring.putAll(mask.scoring().settings());
         return new ModelVersionDraft(name, parent, jobId, mask.budget(), mask.flops(), mask.keptFraction(), scoring,
-                accuracy, checkpointUri, maskUri);
+                accuracy, checkpointUri, maskUri, onnxUri);
     }
 
     /** The version this draft becomes as number {@code version}, registered at {@code createdAt} (epoch ms). */
     public ModelVersion toVersion(int version, long createdAt) {
         return new ModelVersion(ModelVersion.SCHEMA_VERSION, name, version, parent, jobId, budget, flops,
-                keptFraction, scoring, accuracy, checkpointUri, maskUri, createdAt);
+                keptFraction, scoring, accuracy, checkpointUri, maskUri, onnxUri, createdAt);
     }
 
     /** Whether {@code existing} is this draft already registered: same name, job and budget. */

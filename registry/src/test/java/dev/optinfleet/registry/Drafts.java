@@ -23,6 +23,7 @@ public final class Drafts {
         String out = "s3://optin/pruned/" + name + "/" + jobId + "/" + budget;
         return new ModelVersionDraft(name,
                 new ParentModel("s3://models/" + name + "/config.json", null, null, "etag-" + name), jobId, budget,
-                flops, prunableAfter / prunableBefore, scoring, 0.81, out + "/config.json", out + "/mask.json");
+                flops, prunableAfter / prunableBefore, scoring, 0.81, out + "/config.json", out + "/mask.json",
+                out + "/model.onnx");
     }
 }

@@ -29,12 +29,13 @@ import java.util.Objects;
  * @param prunableParamsAfter    parameters of the kept heads and neurons
  * @param paramsBefore           parameters of the dense checkpoint
  * @param paramsAfter            parameters of the sliced checkpoint
+ * @param onnxBytes              size of the budget's model.onnx (with its external data), -1 when not known
  */
 public record BudgetSummary(double budget, double keptFraction, double keptImportance, double keptImportanceFraction,
                             int keptHeads, int totalHeads, int keptNeurons, int totalNeurons, int[] headsPerLayer,
                             int[] neuronsPerLayer, double prunableMacsBefore, double prunableMacsAfter,
                             double totalMacsBefore, double totalMacsAfter, long prunableParamsBefore,
-                            long prunableParamsAfter, long paramsBefore, long paramsAfter) {
+                            long prunableParamsAfter, long paramsBefore, long paramsAfter, long onnxBytes) {
 
     public BudgetSummary {
         Objects.requireNonNull(headsPerLayer, "headsPerLayer");
@@ -71,7 +72,15 @@ public record BudgetSummary(double budget, double keptFraction, double keptImpor
                 kept.neurons(), totalNeurons, kept.headsPerLayer(), kept.neuronsPerLayer(),
                 mask.flops().prunableBefore(), mask.flops().prunableAfter(), mask.flops().totalBefore(),
                 mask.flops().totalAfter(), prunableBefore, prunableAfter, mask.params().before(),
-                mask.params().after());
+                mask.params().after(), -1);
+    }
+
+    /** The same summary with the size of the budget's model.onnx in bytes. */
+    public BudgetSummary withOnnxBytes(long bytes) {
+        return new BudgetSummary(budget, keptFraction, keptImportance, keptImportanceFraction, keptHeads, totalHeads,
+                keptNeurons, totalNeurons, headsPerLayer, neuronsPerLayer, prunableMacsBefore, prunableMacsAfter,
+                totalMacsBefore, totalMacsAfter, prunableParamsBefore, prunableParamsAfter, paramsBefore, paramsAfter,
+                bytes);
     }
 
     /** L. */

@@ -2,11 +2,17 @@ package dev.optinfleet.report;
 
 import dev.optinfleet.core.budget.UnitScores;
 import dev.optinfleet.core.checkpoint.Checkpoint;
+import dev.optinfleet.core.checkpoint.onnx.OnnxExporter;
+import dev.optinfleet.core.pipeline.BudgetOutput;
 import dev.optinfleet.core.flops.FlopModel;
 import dev.optinfleet.core.model.ModelConfig;
 import dev.optinfleet.schemas.mask.MaskDocument;
 import dev.optinfleet.schemas.scores.ScoresDocument;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -152,6 +158,31 @@ public record ReportData(String jobId, String modelName, String weightsSha256, F
     public ReportData withEvaluation(Evaluation e) {
         return new ReportData(jobId, modelName, weightsSha256, flops, scores, settings, samples, budgets, path,
                 timings, e);
+    }
+
+    /**
+     * The same report with the size of each budget's model.onnx (and its external data, if any) as written in the
+     * budget's local directory; budgets without one keep "not known".
+     */
+    public ReportData withOnnxFiles(List<BudgetOutput> outputs) {
+        List<BudgetSummary> sized = new ArrayList<>();
+        for (BudgetSummary b : budgets) {
+            BudgetSummary s = b;
+            for (BudgetOutput o : outputs) {
+                Path model = o.dir().resolve(OnnxExporter.FILE);
+                if (o.budget() == b.budget() && Files.isRegularFile(model)) {
+                    Path data = o.dir().resolve(OnnxExporter.DATA_FILE);
+                    try {
+                        s = b.withOnnxBytes(Files.size(model) + (Files.isRegularFile(data) ? Files.size(data) : 0));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("cannot read the size of " + model, e);
+                    }
+                }
+            }
+            sized.add(s);
+        }
+        return new ReportData(jobId, modelName, weightsSha256, flops, scores, settings, samples, sized, path, timings,
+                evaluation);
     }
 
     /** The dense model's architecture. */

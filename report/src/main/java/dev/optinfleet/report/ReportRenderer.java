@@ -103,7 +103,7 @@ public final class ReportRenderer {
         h.append("<section id=\"costs\">\n<h2>FLOPs and parameters</h2>\n");
         h.append("<table id=\"costs-table\">\n<tr><th class=\"l\">budget</th><th>kept FLOPs</th><th>heads</th>"
                 + "<th>neurons</th><th>prunable MACs</th><th>total MACs</th><th>prunable params</th>"
-                + "<th>total params</th><th>importance kept</th></tr>\n");
+                + "<th>total params</th><th>model.onnx</th><th>importance kept</th></tr>\n");
         long prunableParams = f.denseParams() - f.nonPrunableParams();
         double totalMacsBefore = f.densePrunableMacs() + f.nonPrunableMacs();
         long paramsBefore = f.denseParams();
@@ -116,7 +116,7 @@ public final class ReportRenderer {
                 .append("</td><td>").append(count(f.totalNeurons())).append("</td><td>")
                 .append(si(f.densePrunableMacs())).append("</td><td>").append(si(totalMacsBefore))
                 .append("</td><td>").append(si(prunableParams)).append("</td><td>").append(si(paramsBefore))
-                .append("</td><td>").append(d.path().totalImportance() > 0 ? "100.0%" : "n/a").append("</td></tr>\n");
+                .append("</td><td>n/a</td><td>").append(d.path().totalImportance() > 0 ? "100.0%" : "n/a").append("</td></tr>\n");
         for (BudgetSummary b : d.budgets()) {
             h.append("<tr><td class=\"l\">").append(budget(b.budget())).append("</td><td>")
                     .append(fixed(b.keptFraction(), 3)).append("</td><td>")
@@ -127,6 +127,7 @@ public final class ReportRenderer {
                     .append(" (").append(percent(b.totalMacsAfter() / b.totalMacsBefore())).append(")</td><td>")
                     .append(si(b.prunableParamsAfter())).append("</td><td>").append(si(b.paramsAfter()))
                     .append(" (").append(percent((double) b.paramsAfter() / b.paramsBefore())).append(")</td><td>")
+                    .append(b.onnxBytes() < 0 ? "n/a" : fixed(b.onnxBytes() / 1e6, 1) + " MB").append("</td><td>")
                     .append(Double.isNaN(b.keptImportanceFraction()) ? "n/a" : percent(b.keptImportanceFraction()))
                     .append("</td></tr>\n");
         }

@@ -33,6 +33,18 @@ class ReportRendererTest {
     }
 
     @Test
+    void costsTableShowsTheSizeOfEachBudgetsModelOnnx() throws java.io.IOException {
+        var outputs = RealJob.result().budgets();
+        String html = ReportRenderer.render(RealJob.data().withOnnxFiles(outputs));
+        assertTrue(html.contains("<th>model.onnx</th>"), "column header");
+        for (var o : outputs) {
+            long bytes = java.nio.file.Files.size(o.dir().resolve("model.onnx"));
+            String shown = String.format(java.util.Locale.ROOT, "%.1f MB", bytes / 1e6);
+            assertTrue(html.contains("<td>" + shown + "</td>"), "budget " + o.budget() + " shows " + shown);
+        }
+    }
+
+    @Test
     void needsNoNetworkAndNoScript() {
         String html = ReportRenderer.render(RealJob.fullData());
         assertFalse(html.contains("<script"), "the report has a script");

@@ -40,7 +40,7 @@ class MessageSchemaTest {
     private static final JsonSchemaFactory FACTORY = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012,
             b -> b.schemaMappers(m -> m.mapPrefix("https://optin-fleet.dev/schemas/", "classpath:schemas/")));
 
-    static final ScoringSpec FULL_SPEC = new ScoringSpec("trajectory", 50, 10.0, 0.5, 1.0, 2.0, 7L, 32, 64, 8, 4);
+    static final ScoringSpec FULL_SPEC = new ScoringSpec("trajectory", 50, 10.0, 0.5, 1.0, 2.0, 7L, 32, 64, 8, 4, 256);
     static final JobRequest FULL_REQUEST = new JobRequest(1, "minilm", "s3://models/minilm/config.json",
             "s3://models/minilm/tokenizer.json", List.of("s3://data/cal/shard-00000.jsonl"), List.of(0.6, 0.5),
             FULL_SPEC, 256, 16, "s3://optin/pruned", "s3://data/eval.jsonl", "rest", "full");

@@ -16,13 +16,23 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** The coordinator's REST API, as the CLI uses it. Thread-safe. */
+/**
+ * The coordinator's REST API, as the CLI uses it, every call with the bearer token it was given. Thread-safe.
+ */
 public final class CoordinatorClient {
     private final String baseUrl;
+    /** Null: no Authorization header (the coordinator answers 401, which is reported with a remedy). */
+    private final String token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+    /** Without a token: only for coordinators that do not check them. */
     public CoordinatorClient(String baseUrl) {
+        this(baseUrl, null);
+    }
+
+    public CoordinatorClient(String baseUrl, String token) {
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.token = token == null || token.isBlank() ? null : token.strip();
     }
 
     /** Submits a job; returns its id. A 400 becomes an IllegalArgumentException with the server's message. */
@@ -81,7 +91,10 @@ public final class CoordinatorClient {
     private JsonNode send(HttpRequest request, String what) {
         HttpResponse<String> r;
         try {
-            r = http.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpRequest signed = token == null ? request
+                    : HttpRequest.newBuilder(request, (name, value) -> true)
+                    .header("Authorization", "Bearer " + token).build();
+            r = http.send(signed, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new CoordinatorUnreachableException(baseUrl, e);
         } catch (InterruptedException e) {
@@ -94,6 +107,15 @@ public final class CoordinatorClient {
         } catch (IOException e) {
             throw new IllegalStateException(what + ": the coordinator answered " + r.statusCode()
                     + " with something that is not JSON: " + r.body(), e);
+        }
+        if (r.statusCode() == 401) {
+            throw new IllegalArgumentException(what + ": the coordinator at " + baseUrl + " refused "
+                    + (token == null ? "the request without a token: set OPTIN_TOKEN or --token-file"
+                    : "the token (expired, or not signed by the key it trusts)"));
+        }
+        if (r.statusCode() == 403 && body.path("error").isMissingNode()) {
+            throw new IllegalArgumentException(what + ": the token's roles do not allow this (jobs: submit and"
+                    + " read jobs; uploads: upload; admin: everything)");
         }
         if (r.statusCode() == 404) {
             throw new IllegalArgumentException(what + ": not found (" + body.path("error").asText(r.body()) + ")");

@@ -1,6 +1,7 @@
 package dev.optinfleet.cli.fleet;
 
 import dev.optinfleet.embedded.EmbeddedKafka;
+import dev.optinfleet.embedded.FleetTokens;
 import dev.optinfleet.embedded.QuarkusAppProcess;
 import dev.optinfleet.embedded.S3ProxyServer;
 import dev.optinfleet.schemas.Topics;
@@ -35,6 +36,9 @@ public final class EmbeddedFleet implements AutoCloseable {
     private final ObjectStore store;
     private final Path workDir;
     private final Path home;
+    /** This fleet's own signing key: the coordinator trusts it alone, and {@link #client()} carries its token. */
+    private final FleetTokens tokens = FleetTokens.generate();
+    private final String token = tokens.issue("optin-cli", FleetTokens.ALL_ROLES);
     private QuarkusAppProcess coordinator;
     private final List<QuarkusAppProcess> workers = new ArrayList<>();
     /** PyTorch threads per worker: this machine's cores shared among the planned workers; 0: the engine's own. */
@@ -160,6 +164,7 @@ public final class EmbeddedFleet implements AutoCloseable {
             }
         } else {
             props.put("optin.coordinator.work-dir", workDir.resolve(name + "-work").toString());
+            props.putAll(tokens.verifierProperties());
         }
         props.put("quarkus.log.level", "WARN");
         Path jar = home.resolve(module).resolve("target").resolve("quarkus-app").resolve("quarkus-run.jar");
@@ -172,6 +177,16 @@ public final class EmbeddedFleet implements AutoCloseable {
 
     public String coordinatorUrl() {
         return coordinator.baseUrl();
+    }
+
+    /** The coordinator's API with a token of every role, signed by this fleet's key. */
+    public CoordinatorClient client() {
+        return new CoordinatorClient(coordinator.baseUrl(), token);
+    }
+
+    /** The bearer token {@link #client()} sends (for tests and tools that call the API themselves). */
+    public String token() {
+        return token;
     }
 
     public QuarkusAppProcess coordinator() {

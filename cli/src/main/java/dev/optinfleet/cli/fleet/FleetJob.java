@@ -94,7 +94,11 @@ public final class FleetJob {
         }
     }
 
-    /** Downloads everything under the job's output prefix (the folder of its scores.json) into {@code out}. */
+    /**
+     * Downloads everything under the job's output prefix (the folder of its scores.json) into {@code out}.
+     *
+     * @throws IllegalArgumentException naming the key when one would land outside {@code out} ({@link OutDir})
+     */
     public static List<Path> download(ObjectStore store, JsonNode status, Path out) {
         String scores = status.path("scores_uri").asText();
         if (scores.isEmpty()) {
@@ -102,12 +106,17 @@ public final class FleetJob {
         }
         String prefix = scores.substring(0, scores.lastIndexOf('/') + 1);
         S3Uri root = S3Uri.parse(prefix);
-        List<Path> files = new ArrayList<>();
-        for (ObjectInfo info : store.list(root)) {
+        // Every key is checked before the first byte is written, so a hostile key leaves --out as it was.
+        List<ObjectInfo> objects = store.list(root);
+        List<Path> targets = new ArrayList<>();
+        for (ObjectInfo info : objects) {
             String relative = info.uri().key().substring(root.key().length());
-            Path target = out.resolve(relative);
-            store.getToFile(info.uri(), target);
-            files.add(target);
+            targets.add(OutDir.resolve(out, relative, info.uri().key()));
+        }
+        List<Path> files = new ArrayList<>();
+        for (int i = 0; i < objects.size(); i++) {
+            store.getToFile(objects.get(i).uri(), targets.get(i));
+            files.add(targets.get(i));
         }
         return files;
     }

@@ -148,7 +148,7 @@ abstract class FleetScenarios {
     }
 
     CoordinatorClient client() {
-        return new CoordinatorClient(fleet.coordinatorUrl());
+        return fleet.client();
     }
 
     String submit(int samplesPerTask) {

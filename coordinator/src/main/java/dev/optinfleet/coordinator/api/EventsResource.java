@@ -2,6 +2,7 @@ package dev.optinfleet.coordinator.api;
 
 import dev.optinfleet.coordinator.events.EventDecision;
 import dev.optinfleet.coordinator.events.EventDecisions;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -15,6 +16,7 @@ import java.util.List;
 @Path("/events")
 @Tag(name = "events", description = "Checkpoint events and what they started")
 @Produces(MediaType.APPLICATION_JSON)
+@RolesAllowed(Roles.ADMIN)
 public class EventsResource {
     private final EventDecisions decisions;
 

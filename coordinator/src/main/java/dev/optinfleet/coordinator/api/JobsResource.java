@@ -6,20 +6,27 @@ import dev.optinfleet.coordinator.jobs.JobRegistry;
 import dev.optinfleet.coordinator.outputs.NewBudgets;
 import dev.optinfleet.coordinator.planning.JobIntake;
 import dev.optinfleet.coordinator.recovery.JobRecovery;
+import dev.optinfleet.coordinator.security.BoundedBody;
+import dev.optinfleet.coordinator.security.RequestGuard;
 import dev.optinfleet.schemas.Checks;
 import dev.optinfleet.schemas.Json;
 import dev.optinfleet.schemas.job.JobRequest;
 import dev.optinfleet.schemas.mask.MaskDocument;
 import dev.optinfleet.schemas.mask.MaskJson;
 import io.smallrye.common.annotation.Blocking;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -27,8 +34,10 @@ import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import java.io.InputStream;
 import java.net.URI;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -38,18 +47,26 @@ import java.util.UUID;
  *
  * <p>Bodies are parsed with the project's one JSON codec ({@link Json}: snake_case, unknown fields rejected), so a
  * request means the same here as on the request topic and the error names the field.
+ *
+ * <p>Every call needs a bearer token with the {@code jobs} or {@code admin} role (401 without one, 403 with neither
+ * role). Bodies are read up to their limit (413 naming it); a job's caps, output prefix and model name are checked by
+ * {@link RequestGuard}, and the job records its submitter as {@code source = rest:<principal>}.
  */
 @Path("/jobs")
 @Tag(name = "jobs", description = "Pruning jobs")
 @Produces(MediaType.APPLICATION_JSON)
+@RolesAllowed({Roles.JOBS, Roles.ADMIN})
 @Blocking
 public class JobsResource {
     private final JobIntake intake;
     private final JobRegistry registry;
     private final NewBudgets budgets;
     private final JobRecovery recovery;
+    private final RequestGuard guard;
 
-    public JobsResource(JobIntake intake, JobRegistry registry, NewBudgets budgets, JobRecovery recovery) {
+    public JobsResource(JobIntake intake, JobRegistry registry, NewBudgets budgets, JobRecovery recovery,
+                        RequestGuard guard) {
+        this.guard = guard;
         this.intake = intake;
         this.registry = registry;
         this.budgets = budgets;
@@ -66,13 +83,27 @@ public class JobsResource {
             schema = @Schema(implementation = SubmittedJob.class)))
     @APIResponse(responseCode = "400", description = "Invalid request; the error names the field or object",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
-    public Response submit(String body) {
+    @APIResponse(responseCode = "403", description = "Output prefix or model name outside the caller's scope",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "413", description = "Body over optin.security.max-job-body",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public Response submit(InputStream stream, @HeaderParam(HttpHeaders.CONTENT_LENGTH) Long contentLength,
+                           @Context SecurityContext caller) {
         requireRecovered();
+        String body = BoundedBody.text(stream, contentLength, guard.maxJobBody(), "POST /jobs",
+                "optin.security.max-job-body");
         if (body == null || body.isBlank()) {
             throw new ErrorMappers.BadInputException("the body must be a JobRequest JSON object (model_uri,"
                     + " calibration_uris, budgets, ...)", null);
         }
-        JobRequest request = Json.read(body, JobRequest.class);
+        JobRequest sent = Json.read(body, JobRequest.class);
+        String principal = caller.getUserPrincipal().getName();
+        Set<String> roles = caller.isUserInRole(Roles.ADMIN) ? Set.of(Roles.ADMIN) : Set.of(Roles.JOBS);
+        guard.checkJob(sent, principal, roles);
+        // Who submitted is part of the job (its status and report show the request), whatever the body claimed.
+        JobRequest request = new JobRequest(sent.schemaVersion(), sent.name(), sent.modelUri(), sent.tokenizerUri(),
+                sent.calibrationUris(), sent.budgets(), sent.scoring(), sent.neuronsPerTask(), sent.samplesPerTask(),
+                sent.outputPrefix(), sent.evaluationUri(), "rest:" + principal);
         Job job = intake.submit(UUID.randomUUID().toString(), request, "rest");
         String url = "/jobs/" + job.id();
         return Response.accepted(new SubmittedJob(job.id(), job.state(), url)).location(URI.create(url)).build();
@@ -123,8 +154,11 @@ public class JobsResource {
             content = @Content(schema = @Schema(implementation = ApiError.class)))
     @APIResponse(responseCode = "409", description = "The job is not done",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
-    public String newBudget(@PathParam("id") String id, String body) {
+    public String newBudget(@PathParam("id") String id, InputStream stream,
+                            @HeaderParam(HttpHeaders.CONTENT_LENGTH) Long contentLength) {
         requireRecovered();
+        String body = BoundedBody.text(stream, contentLength, guard.maxBudgetBody(), "POST /jobs/{id}/budgets",
+                "optin.security.max-budget-body");
         job(id);
         if (body == null || body.isBlank()) {
             throw new ErrorMappers.BadInputException("the body must be {\"budget\": <kept fraction in (0, 1]>}",

@@ -5,6 +5,7 @@ import dev.optinfleet.registry.KafkaModelRegistry;
 import dev.optinfleet.registry.ModelVersion;
 import dev.optinfleet.schemas.Json;
 import io.smallrye.common.annotation.Blocking;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -27,6 +28,7 @@ import java.util.List;
 @Path("/models")
 @Tag(name = "models", description = "Registered pruned model versions")
 @Produces(MediaType.APPLICATION_JSON)
+@RolesAllowed({Roles.JOBS, Roles.ADMIN})
 @Blocking
 public class ModelsResource {
     private final ModelRegistries registries;

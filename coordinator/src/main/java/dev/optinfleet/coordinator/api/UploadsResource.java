@@ -2,12 +2,15 @@ package dev.optinfleet.coordinator.api;
 
 import dev.optinfleet.coordinator.config.CoordinatorSettings;
 import dev.optinfleet.coordinator.messaging.CheckpointEventPublisher;
+import dev.optinfleet.coordinator.security.BoundedBody;
+import dev.optinfleet.coordinator.security.RequestGuard;
 import dev.optinfleet.coordinator.storage.StorageRetry;
 import dev.optinfleet.schemas.events.MinioEventWriter;
 import dev.optinfleet.storage.ObjectInfo;
 import dev.optinfleet.storage.ObjectStore;
 import dev.optinfleet.storage.S3Uri;
 import io.smallrye.common.annotation.Blocking;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.PUT;
@@ -30,7 +33,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -43,10 +45,15 @@ import java.util.UUID;
  * <p>Upload a checkpoint's weights last ({@code config.json}, {@code tokenizer.json}, then {@code model.safetensors};
  * or {@code tokenizer.json}, then the {@code .onnx} file): the earlier files' events are rejected as incomplete, the
  * last one starts the job.
+ *
+ * <p>Needs the {@code uploads} or {@code admin} role. A key with a {@code .} or {@code ..} segment is refused (400),
+ * a target outside {@code optin.security.upload-prefixes} too (403), and a body over
+ * {@code optin.security.max-upload-size} (413) before anything is stored.
  */
 @Path("/uploads")
 @Tag(name = "uploads", description = "Checkpoint uploads that announce themselves as bucket notifications")
 @Produces(MediaType.APPLICATION_JSON)
+@RolesAllowed({Roles.UPLOADS, Roles.ADMIN})
 @Blocking
 public class UploadsResource {
     static final String UPLOADS_DIR = "uploads";
@@ -55,8 +62,11 @@ public class UploadsResource {
     private final ObjectStore store;
     private final CheckpointEventPublisher events;
     private final java.nio.file.Path uploadsDir;
+    private final RequestGuard guard;
 
-    public UploadsResource(ObjectStore store, CheckpointEventPublisher events, CoordinatorSettings settings) {
+    public UploadsResource(ObjectStore store, CheckpointEventPublisher events, CoordinatorSettings settings,
+                           RequestGuard guard) {
+        this.guard = guard;
         this.store = store;
         this.events = events;
         this.uploadsDir = settings.workDir().resolve(UPLOADS_DIR);
@@ -77,6 +87,7 @@ public class UploadsResource {
                            InputStream body) {
         // The router drops a trailing '/', which would turn a folder into an object: look at the path as sent.
         S3Uri target = target(bucket, uri.getPath().endsWith("/") ? key + "/" : key);
+        guard.checkUpload(target.bucket(), target.key());
         java.nio.file.Path file = receive(target, body, contentLength);
         try {
             StorageRetry.call("create bucket " + bucket, () -> {
@@ -99,6 +110,12 @@ public class UploadsResource {
 
     private static S3Uri target(String bucket, String key) {
         try {
+            for (String segment : key.split("/", -1)) {
+                if (segment.equals("..") || segment.equals(".")) {
+                    throw new IllegalArgumentException("key must not have a '.' or '..' segment, was '" + key
+                            + "'");
+                }
+            }
             if (key.startsWith("/") || key.endsWith("/")) {
                 throw new IllegalArgumentException("key must name an object (no leading or trailing '/'), was '"
                         + key + "'");
@@ -112,12 +129,17 @@ public class UploadsResource {
 
     /** The body in a fresh file under the work dir. */
     private java.nio.file.Path receive(S3Uri target, InputStream body, Long contentLength) {
+        long limit = guard.maxUploadSize();
         java.nio.file.Path file = uploadsDir.resolve(UUID.randomUUID() + ".part");
         try {
             Files.createDirectories(uploadsDir);
-            long received = body == null ? 0 : Files.copy(body, file, StandardCopyOption.REPLACE_EXISTING);
-            if (body == null) {
-                Files.createFile(file);
+            long received;
+            try (java.io.OutputStream out = Files.newOutputStream(file)) {
+                received = BoundedBody.copy(body, out, contentLength, limit, "PUT /uploads",
+                        "optin.security.max-upload-size");
+            } catch (RuntimeException e) {
+                Files.deleteIfExists(file);
+                throw e;
             }
             if (contentLength != null && contentLength >= 0 && received != contentLength) {
                 Files.deleteIfExists(file);

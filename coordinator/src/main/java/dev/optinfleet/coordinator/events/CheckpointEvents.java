@@ -1,5 +1,6 @@
 package dev.optinfleet.coordinator.events;
 
+import dev.optinfleet.coordinator.messaging.KafkaClientProperties;
 import dev.optinfleet.coordinator.planning.JobIntake;
 import dev.optinfleet.registry.events.CheckpointIntake;
 import dev.optinfleet.registry.events.CheckpointPolicy;
@@ -10,8 +11,6 @@ import dev.optinfleet.storage.ObjectStore;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
-import org.apache.kafka.clients.CommonClientConfigs;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -43,13 +42,12 @@ public class CheckpointEvents {
     private CheckpointIntake intake; // guarded by this
 
     public CheckpointEvents(EventsConfig config, ObjectStore store, JobIntake jobs,
-                            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+                            KafkaClientProperties kafka) {
         this.policy = policy(config.policy(), config.policyFile());
         this.store = store;
         this.jobs = jobs;
         try {
-            this.ledgerSettings = new LedgerSettings(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
-                    bootstrapServers), config.ledgerTopic(), config.ledgerTransactionalId(), config.ledgerTimeout());
+            this.ledgerSettings = new LedgerSettings(kafka.common(), config.ledgerTopic(), config.ledgerTransactionalId(), config.ledgerTimeout());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("optin.events: " + e.getMessage(), e);
         }

@@ -2,6 +2,7 @@ package dev.optinfleet.coordinator.messaging;
 
 import dev.optinfleet.coordinator.jobs.Job;
 import dev.optinfleet.coordinator.planning.JobIntake;
+import dev.optinfleet.coordinator.security.RequestGuard;
 import dev.optinfleet.schemas.Json;
 import dev.optinfleet.schemas.Topics;
 import dev.optinfleet.schemas.job.JobRequest;
@@ -30,8 +31,10 @@ public class JobRequestConsumer {
 
     private final JobIntake intake;
     private final InboundRecords records;
+    private final RequestGuard guard;
 
-    public JobRequestConsumer(JobIntake intake, InboundRecords records) {
+    public JobRequestConsumer(JobIntake intake, InboundRecords records, RequestGuard guard) {
+        this.guard = guard;
         this.intake = intake;
         this.records = records;
     }
@@ -42,6 +45,9 @@ public class JobRequestConsumer {
         return records.consume(message, "job request", payload -> {
             String jobId = jobId(message);
             JobRequest request = Json.read(payload, JobRequest.class);
+            // The same caps as REST (a request over one is dead-lettered naming the field); the topic itself is
+            // guarded by Kafka's ACLs, so scope is for the REST callers.
+            guard.checkLimits(request);
             Job job = intake.submit(jobId, request, "event");
             LOG.infof("accepted job %s from %s", job.id(), DeadLetterPublisher.describe(message));
         }, e -> records.deadLetter(message, Topics.JOB_REQUESTS, "job request", e));

@@ -53,7 +53,7 @@ public class RequestCompletion {
      * -> {@code models-minilm-1}); characters other than letters, digits, '.', '_' and '-' become '-', so the name
      * is one path segment of the output keys.
      */
-    static String name(String requested, S3Uri model) {
+    public static String name(String requested, S3Uri model) {
         String raw;
         if (requested != null && !requested.isBlank()) {
             raw = requested.trim();

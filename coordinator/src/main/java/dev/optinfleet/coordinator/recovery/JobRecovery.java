@@ -1,5 +1,6 @@
 package dev.optinfleet.coordinator.recovery;
 
+import dev.optinfleet.coordinator.messaging.KafkaClientProperties;
 import dev.optinfleet.coordinator.config.CoordinatorSettings;
 import dev.optinfleet.coordinator.jobs.Job;
 import dev.optinfleet.coordinator.jobs.JobRegistry;
@@ -9,7 +10,6 @@ import dev.optinfleet.schemas.task.TaskScores;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -37,15 +37,15 @@ public class JobRecovery {
 
     private final JobRegistry registry;
     private final JobPlanner planner;
-    private final String bootstrapServers;
+    private final Map<String, Object> kafkaProperties;
     private final Duration timeout;
     private final CompletableFuture<Summary> recovered = new CompletableFuture<>();
 
     public JobRecovery(JobRegistry registry, JobPlanner planner, CoordinatorSettings settings,
-                       @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+                       KafkaClientProperties kafka) {
         this.registry = registry;
         this.planner = planner;
-        this.bootstrapServers = bootstrapServers;
+        this.kafkaProperties = kafka.common();
         this.timeout = settings.recoveryTimeout();
     }
 
@@ -97,7 +97,7 @@ public class JobRecovery {
      */
     public Summary recover() {
         long started = System.nanoTime();
-        RecoveredState state = new StateReader(bootstrapServers, timeout).read();
+        RecoveredState state = new StateReader(kafkaProperties, timeout).read();
         int adopted = 0;
         int resumed = 0;
         int results = 0;

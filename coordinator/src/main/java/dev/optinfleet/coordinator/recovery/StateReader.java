@@ -43,8 +43,15 @@ public final class StateReader {
      * @param timeout          bound on the whole read
      */
     public StateReader(String bootstrapServers, Duration timeout) {
-        Map<String, Object> c = new HashMap<>();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        this(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), timeout);
+    }
+
+    /**
+     * @param clientProperties the cluster and its security settings ({@code KafkaClientProperties})
+     * @param timeout          bound on the whole read
+     */
+    public StateReader(Map<String, Object> clientProperties, Duration timeout) {
+        Map<String, Object> c = new HashMap<>(clientProperties);
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_FETCH_BYTES);
         c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, MAX_FETCH_BYTES);

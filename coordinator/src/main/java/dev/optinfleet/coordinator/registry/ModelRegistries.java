@@ -1,5 +1,6 @@
 package dev.optinfleet.coordinator.registry;
 
+import dev.optinfleet.coordinator.messaging.KafkaClientProperties;
 import dev.optinfleet.registry.KafkaModelRegistry;
 import dev.optinfleet.registry.KafkaRegistrySettings;
 import dev.optinfleet.registry.ModelRegistry;
@@ -14,8 +15,6 @@ import dev.optinfleet.storage.S3Uri;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
-import org.apache.kafka.clients.CommonClientConfigs;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.net.URI;
@@ -41,16 +40,16 @@ public class ModelRegistries {
     private KafkaModelRegistry kafka; // guarded by this
 
     public ModelRegistries(RegistryConfig config, ObjectStore store,
-                           @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+                           KafkaClientProperties kafka) {
         this.store = store;
-        this.kafkaSettings = kafkaSettings(config, bootstrapServers);
+        this.kafkaSettings = kafkaSettings(config, kafka.common());
         this.mlflow = mlflowSettings(config.mlflow()).map(MlflowModelRegistry::new).orElse(null);
         if (mlflow != null) {
             LOG.infof("pruned models are also registered in MLflow at %s", config.mlflow().trackingUri().get());
         }
     }
 
-    static KafkaRegistrySettings kafkaSettings(RegistryConfig config, String bootstrapServers) {
+    static KafkaRegistrySettings kafkaSettings(RegistryConfig config, Map<String, Object> clientProperties) {
         S3Uri index;
         try {
             index = S3Uri.parse(config.indexUri()).requireObject();
@@ -59,8 +58,7 @@ public class ModelRegistries {
                     + config.indexUri() + "': " + e.getMessage(), e);
         }
         try {
-            return new KafkaRegistrySettings(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
-                    config.topic(), config.transactionalId(), index, config.timeout());
+            return new KafkaRegistrySettings(clientProperties, config.topic(), config.transactionalId(), index, config.timeout());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("optin.registry: " + e.getMessage(), e);
         }

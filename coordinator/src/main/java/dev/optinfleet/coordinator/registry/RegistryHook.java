@@ -6,6 +6,7 @@ import dev.optinfleet.coordinator.outputs.FinishedJob;
 import dev.optinfleet.coordinator.outputs.JobCompletionHook;
 import dev.optinfleet.storage.ModelObjects;
 import dev.optinfleet.coordinator.storage.StorageRetry;
+import dev.optinfleet.core.checkpoint.onnx.OnnxExporter;
 import dev.optinfleet.core.pipeline.BudgetOutput;
 import dev.optinfleet.registry.ModelVersion;
 import dev.optinfleet.registry.ModelVersionDraft;
@@ -27,7 +28,7 @@ import java.util.Map;
  * Registers each budget's pruned checkpoint of a finished job as a version of the job's name
  * ({@link ModelVersionDraft#fromMask}), with its lineage: the parent model (its URI, the ETag of its weights, and its
  * registered name and version when the job pruned a registered version), the job id, the budget, FLOPs, scoring
- * settings and accuracy when measured. Budgets without a pruned checkpoint (mask-only new budgets) are not registered.
+ * settings and accuracy when measured; the version lists the checkpoint, its mask.json and its model.onnx. Budgets without a pruned checkpoint (mask-only new budgets) are not registered.
  *
  * <p>Registration is idempotent per name, job and budget, so a job solved again registers nothing new. A failure of
  * the registry of our own fails the job (its outputs stay written; the message names the version); MLflow failures
@@ -90,8 +91,12 @@ public class RegistryHook implements JobCompletionHook, BudgetAddedHook {
         if (result.checkpointUri() == null) {
             return null;
         }
+        // model.onnx is written beside the checkpoint's config.json (JobOutputs.writeBudgets).
+        S3Uri config = S3Uri.parse(result.checkpointUri());
+        String folder = config.key().substring(0, config.key().length() - config.fileName().length());
+        String onnx = S3Uri.of(config.bucket(), folder + OnnxExporter.FILE).toString();
         ModelVersionDraft draft = ModelVersionDraft.fromMask(request.name(), parent, jobId, output.mask(),
-                result.checkpointUri(), result.maskUri(), result.accuracy());
+                result.checkpointUri(), result.maskUri(), onnx, result.accuracy());
         try {
             return registries.register(draft);
         } catch (RegistryException e) {

@@ -4,6 +4,7 @@ import dev.optinfleet.coordinator.jobs.ScoringStats;
 import dev.optinfleet.coordinator.outputs.OutputLocation;
 import dev.optinfleet.coordinator.storage.StorageRetry;
 import dev.optinfleet.core.checkpoint.Checkpoint;
+import dev.optinfleet.core.pipeline.BudgetOutput;
 import dev.optinfleet.report.Evaluation;
 import dev.optinfleet.report.ReportData;
 import dev.optinfleet.report.ReportWriter;
@@ -44,12 +45,15 @@ public class JobReports {
      * @param masks      the mask.json of every budget of the job
      * @param stats      who scored it; null when no longer known (a budget added after a restart)
      * @param evaluation quality per budget; null when not measured
+     * @param written    budgets whose outputs are still in their local directories (their model.onnx size is shown)
      * @return the report's URI
      * @throws IllegalArgumentException when the checkpoint, scores and masks do not belong together (naming which)
      */
     public S3Uri publish(String jobId, JobRequest request, Checkpoint dense, ScoresDocument scores,
-                         List<MaskDocument> masks, ScoringStats stats, Evaluation evaluation) {
-        ReportData data = ReportData.from(scores, dense, masks, timings(stats), evaluation).withJobId(jobId);
+                         List<MaskDocument> masks, ScoringStats stats, Evaluation evaluation,
+                         List<BudgetOutput> written) {
+        ReportData data = ReportData.from(scores, dense, masks, timings(stats), evaluation).withJobId(jobId)
+                .withOnnxFiles(written);
         byte[] html = ReportWriter.render(data);
         S3Uri target = location(request, jobId);
         StorageRetry.call("upload " + target, () -> store.putBytes(target, html, "text/html; charset=utf-8",

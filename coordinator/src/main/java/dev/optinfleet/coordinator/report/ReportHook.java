@@ -51,7 +51,8 @@ public class ReportHook implements JobCompletionHook, BudgetAddedHook {
     public Contribution afterOutputs(FinishedJob job) {
         try {
             S3Uri uri = reports.publish(job.jobId(), job.request(), job.dense(), job.scores(),
-                    job.outputs().budgets().stream().map(BudgetOutput::mask).toList(), job.stats(), null);
+                    job.outputs().budgets().stream().map(BudgetOutput::mask).toList(), job.stats(), null,
+                    job.outputs().budgets());
             LOG.infof("report of job %s at %s", job.jobId(), uri);
             return new Contribution(uri.toString());
         } catch (RuntimeException | LinkageError | AWTError e) {
@@ -75,7 +76,7 @@ public class ReportHook implements JobCompletionHook, BudgetAddedHook {
                 }
             }
             S3Uri uri = reports.publish(added.jobId(), added.request(), added.dense(), added.scores(), masks,
-                    added.stats(), null);
+                    added.stats(), null, List.of(added.output()));
             LOG.infof("report of job %s redrawn with budget %s at %s", added.jobId(), label, uri);
         } catch (RuntimeException | LinkageError | AWTError e) {
             LOG.errorf(e, "job %s: report.html not redrawn with budget %s: %s", added.jobId(),

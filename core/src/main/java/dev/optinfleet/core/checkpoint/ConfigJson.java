@@ -46,6 +46,18 @@ public final class ConfigJson {
     public static final List<String> SUPPORTED_ARCHITECTURES = List.of("BertModel",
             "BertForSequenceClassification", "BertForMaskedLM", "BertForPreTraining");
 
+    /**
+     * {@code model_type} of a pruned checkpoint. Stock BERT has one head count and one FFN width for all layers, so
+     * a stock loader (e.g. transformers' {@code AutoModel}) cannot load per-layer sizes; naming a type it does not
+     * know makes it refuse with a clear error instead of failing on every weight's shape.
+     */
+    public static final String PRUNED_MODEL_TYPE = "optin_pruned_bert";
+    /** {@code architectures} entries written for pruned checkpoints (without / with a classifier). */
+    public static final List<String> PRUNED_ARCHITECTURES = List.of("OptinPrunedBertModel",
+            "OptinPrunedBertForSequenceClassification");
+    /** Key naming the family whose layout a pruned checkpoint follows (its {@link ModelConfig#modelType()}). */
+    public static final String BASE_MODEL_TYPE = "optin_base_model_type";
+
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private ConfigJson() {
@@ -90,7 +102,14 @@ public final class ConfigJson {
         }
 
         String modelType = requiredText(source, root, "model_type");
-        if (!ModelConfig.SUPPORTED_MODEL_TYPES.contains(modelType)) {
+        if (PRUNED_MODEL_TYPE.equals(modelType)) {
+            JsonNode base = root.get(BASE_MODEL_TYPE);
+            modelType = base == null || base.isNull() ? "bert" : requiredText(source, root, BASE_MODEL_TYPE);
+            if (!ModelConfig.SUPPORTED_MODEL_TYPES.contains(modelType)) {
+                throw new CheckpointFormatException(source, BASE_MODEL_TYPE, "value '" + modelType
+                        + "' is not supported; supported: " + ModelConfig.SUPPORTED_MODEL_TYPES);
+            }
+        } else if (!ModelConfig.SUPPORTED_MODEL_TYPES.contains(modelType)) {
             throw new CheckpointFormatException(source, "model_type", "value '" + modelType
                     + "' is not supported; supported: " + ModelConfig.SUPPORTED_MODEL_TYPES);
         }
@@ -100,9 +119,11 @@ public final class ConfigJson {
                 throw new CheckpointFormatException(source, "architectures", "must be an array of class names");
             }
             for (JsonNode a : architectures) {
-                if (!a.isTextual() || !SUPPORTED_ARCHITECTURES.contains(a.asText())) {
+                if (!a.isTextual() || !(SUPPORTED_ARCHITECTURES.contains(a.asText())
+                        || PRUNED_ARCHITECTURES.contains(a.asText()))) {
                     throw new CheckpointFormatException(source, "architectures", "entry " + a
-                            + " is not a BERT encoder; supported: " + SUPPORTED_ARCHITECTURES);
+                            + " is not a BERT encoder; supported: " + SUPPORTED_ARCHITECTURES + " and "
+                            + PRUNED_ARCHITECTURES);
                 }
             }
         }
@@ -174,14 +195,27 @@ public final class ConfigJson {
     }
 
     /**
-     * The config.json text for a model: Hugging Face keys ({@code architectures} is
-     * {@code BertForSequenceClassification} with a head, {@code BertModel} without), plus {@code pooling} and,
-     * for pruned models, {@code heads_per_layer} and {@code intermediate_sizes}.
+     * The config.json text for a model: Hugging Face keys plus {@code pooling}. A dense model is what it says,
+     * stock BERT ({@code architectures} {@code BertForSequenceClassification} with a head, {@code BertModel}
+     * without). A pruned model says what it is instead: {@code model_type} {@value #PRUNED_MODEL_TYPE},
+     * {@code architectures} {@link #PRUNED_ARCHITECTURES}, the family in {@value #BASE_MODEL_TYPE},
+     * {@code heads_per_layer} and {@code intermediate_sizes}, and a note on what loads it (model.onnx beside it:
+     * any ONNX runtime; this file: optin-fleet). Configs written before this (stock names on a pruned model)
+     * are still read.
      */
     public static String toJson(ModelConfig c) {
         ObjectNode root = JSON.createObjectNode();
-        root.putArray("architectures").add(c.hasClassifier() ? "BertForSequenceClassification" : "BertModel");
-        root.put("model_type", c.modelType());
+        boolean pruned = c.isPruned();
+        root.putArray("architectures").add(pruned ? PRUNED_ARCHITECTURES.get(c.hasClassifier() ? 1 : 0)
+                : c.hasClassifier() ? "BertForSequenceClassification" : "BertModel");
+        root.put("model_type", pruned ? PRUNED_MODEL_TYPE : c.modelType());
+        if (pruned) {
+            root.put(BASE_MODEL_TYPE, c.modelType());
+            root.put("optin_note", "Pruned by optin-fleet: each layer has its own number of attention heads"
+                    + " (heads_per_layer) and FFN width (intermediate_sizes), which stock " + c.modelType()
+                    + " loaders cannot build. Run model.onnx with any ONNX runtime; load model.safetensors with"
+                    + " optin-fleet.");
+        }
         root.put("vocab_size", c.vocabSize());
         root.put("hidden_size", c.hiddenSize());
         root.put("num_hidden_layers", c.numLayers());

@@ -7,7 +7,8 @@ import dev.optinfleet.schemas.mask.MaskDocument;
 import java.nio.file.Path;
 
 /**
- * What was written for one budget: {@code dir/mask.json} and the sliced checkpoint in {@code dir}.
+ * What was written for one budget: {@code dir/mask.json}, the sliced checkpoint and (unless mask-only) its
+ * {@code model.onnx} in {@code dir}.
  *
  * @param budget the kept fraction of prunable FLOPs asked for
  * @param dir    the budget's directory

@@ -6,6 +6,7 @@ import dev.optinfleet.core.budget.SolvedMask;
 import dev.optinfleet.core.budget.UnitScores;
 import dev.optinfleet.core.checkpoint.Checkpoint;
 import dev.optinfleet.core.checkpoint.CheckpointWriter;
+import dev.optinfleet.core.checkpoint.onnx.OnnxExporter;
 import dev.optinfleet.core.flops.FlopModel;
 import dev.optinfleet.core.flops.FlopReport;
 import dev.optinfleet.core.model.Encoder;
@@ -39,8 +40,8 @@ import java.util.Map;
 
 /**
  * The end of every job, local or on the fleet: merged terms -> scores.json; for each budget the solved mask
- * (mask.json) and the physically smaller checkpoint, with its kept weights repaired by least-squares
- * reconstruction unless the repair is {@code none}, in {@code out/budget-<b>/}.
+ * (mask.json), the physically smaller checkpoint and its ONNX export, with the kept weights repaired by
+ * least-squares reconstruction unless the repair is {@code none}, in {@code out/budget-<b>/}.
  */
 public final class JobOutputs {
     public static final String SCORES_FILE = "scores.json";
@@ -100,7 +101,8 @@ public final class JobOutputs {
      * For each budget: solves, repairs the kept weights as {@code repairing} says (least-squares reconstruction on
      * the calibration shards, see {@link Reconstructor}), writes mask.json (with the reconstruction record) and the
      * sliced checkpoint carrying the repaired weights (config.json, model.safetensors and the tokenizer when given)
-     * into {@code out/budget-<b>/}. The dense model is loaded once for all budgets' reconstructions.
+     * and its ONNX export ({@code model.onnx}, see {@link OnnxExporter}) into
+     * {@code out/budget-<b>/}; mask.json goes last. The dense model is loaded once for all budgets' reconstructions.
      */
     public static List<BudgetOutput> writeBudgets(Path out, Checkpoint dense, Path tokenizer, ScoresDocument scores,
                                                   FlopModel flops, List<Double> budgets, Repairing repairing) {
@@ -121,8 +123,11 @@ public final class JobOutputs {
                     doc = doc.withReconstruction(ReconstructionRecords.of(r));
                 }
                 Path dir = out.resolve(budgetDirName(budget));
-                CheckpointWriter.write(CheckpointSlicer.slice(weights, solved.mask()).named(dense.name() + "-pruned-"
-                        + budgetLabel(budget)), dir, tokenizer);
+                Checkpoint pruned = CheckpointSlicer.slice(weights, solved.mask()).named(dense.name() + "-pruned-"
+                        + budgetLabel(budget));
+                CheckpointWriter.write(pruned, dir, tokenizer);
+                // The ONNX graph is made from the very checkpoint written beside it, refit weights included.
+                OnnxExporter.export(pruned, dir);
                 writeAtomically(dir.resolve(MASK_FILE), MaskJson.write(doc));
                 outputs.add(new BudgetOutput(budget, dir, solved, report, doc));
             }

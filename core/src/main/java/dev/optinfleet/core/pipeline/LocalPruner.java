@@ -127,13 +127,13 @@ public final class LocalPruner {
         long start = System.nanoTime();
         try (Encoder encoder = Encoder.load(dense, null, DeviceChoice.parse(System.getProperty("optin.device"),
                 "optin.device"))) {
+            ScoringContext context = ScoringContext.of(request.memory(), encoder, null);
             progress.message("scoring on " + encoder.engineName() + " " + encoder.deviceName() + ", memory budget "
                     + request.memory());
-            ScoringContext context = ScoringContext.of(request.memory(), encoder, null);
             for (int s = 0; s < batches.size(); s++) {
                 TokenBatch batch = batches.get(s);
                 boolean exact = !settings.scorer().gradient();
-                try (TeacherPass teacher = exact ? new TeacherPass(encoder, batch, settings) : null) {
+                try (TeacherPass teacher = exact ? new TeacherPass(encoder, batch, settings, context) : null) {
                     for (ScoringTask task : plan) {
                         if (task.shard() != s) {
                             continue;

@@ -16,7 +16,9 @@ public final class TaskRunner {
 
     public static List<UnitTerms> run(ScoringTask task, Encoder encoder, TokenBatch shard, TeacherPass teacher,
                                       ScoringSettings settings) {
-        return run(task, encoder, shard, teacher, settings, ScoringContext.detected(encoder));
+        // An exact task plans from the budget its teacher was planned for.
+        return run(task, encoder, shard, teacher, settings,
+                teacher != null ? teacher.context() : ScoringContext.detected(encoder));
     }
 
     /** Runs the task with passes sized to the context's memory and progress told to it. */
@@ -26,7 +28,8 @@ public final class TaskRunner {
             if (teacher == null) {
                 throw new IllegalArgumentException("exact task " + r + " needs the shard's teacher pass");
             }
-            return List.of(ExactScorer.score(teacher, r.layer(), r.kind(), r.from(), r.count(), settings));
+            return List.of(ExactScorer.score(teacher, r.layer(), r.kind(), r.from(), r.count(), settings,
+                    context));
         }
         ScoringTask.GradientBatch g = (ScoringTask.GradientBatch) task;
         if (g.to() > shard.size()) {

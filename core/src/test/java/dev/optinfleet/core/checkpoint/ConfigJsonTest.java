@@ -89,6 +89,28 @@ class ConfigJsonTest {
     }
 
     @Test
+    void prunedConfigNamesNoStockArchitectureAndOldPrunedConfigsStillRead() throws IOException {
+        ModelConfig pruned = Fixtures.tinyConfig(Pooling.MEAN, 3, List.of())
+                .withKept(new int[] {1, 0}, new int[] {5, 12});
+        Path file = dir.resolve("config.json");
+        ConfigJson.write(pruned, file);
+        var written = new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
+        assertEquals("optin_pruned_bert", written.path("model_type").asText());
+        assertEquals("bert", written.path("optin_base_model_type").asText());
+        assertEquals("OptinPrunedBertForSequenceClassification", written.path("architectures").get(0).asText());
+        assertTrue(written.path("optin_note").asText().contains("model.onnx"));
+        for (String stock : ConfigJson.SUPPORTED_ARCHITECTURES) {
+            assertFalse(Files.readString(file).contains("\"" + stock + "\""), stock);
+        }
+
+        // A pruned config as written before: stock names and per-layer sizes.
+        Path old = dir.resolve("old-config.json");
+        Files.writeString(old, Files.readString(file).replace("optin_pruned_bert", "bert")
+                .replace("OptinPrunedBertForSequenceClassification", "BertForSequenceClassification"));
+        assertEquals(pruned, ConfigJson.read(old, Set.of(TensorNames.CLASSIFIER_WEIGHT)));
+    }
+
+    @Test
     void denseConfigIsWrittenWithoutPrunedKeys() throws IOException {
         ModelConfig dense = Fixtures.tinyConfig(Pooling.CLS, 0, List.of());
         Path file = dir.resolve("config.json");
@@ -96,6 +118,7 @@ class ConfigJsonTest {
         ConfigJson.write(dense, file);
 
         assertFalse(Files.readString(file).contains("heads_per_layer"));
+        assertTrue(Files.readString(file).contains("\"model_type\" : \"bert\""), "a dense model is stock BERT");
         assertEquals(dense, ConfigJson.read(file, Set.of()));
     }
 

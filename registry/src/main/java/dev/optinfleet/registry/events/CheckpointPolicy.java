@@ -27,7 +27,8 @@ import java.util.Set;
  *   <li>Hugging Face layout: {@code config.json} and {@code model.safetensors} exist (an event for either, or for
  *   {@code tokenizer.json}, triggers the check), or</li>
  *   <li>ONNX: the {@code .onnx} file exists (its event, or one for {@code tokenizer.json} next to exactly one .onnx
- *   file),</li>
+ *   file); an {@code .onnx} beside {@code config.json} and {@code model.safetensors} (the export written with a
+ *   pruned checkpoint) is that checkpoint, not a second one,</li>
  * </ul>
  * and {@code tokenizer.json} exists next to the model (unless the rule names a tokenizer). Whatever arrives last
  * completes the checkpoint; the earlier events are rejected as {@link Decision.Reason#INCOMPLETE}, naming the missing
@@ -49,8 +50,8 @@ public final class CheckpointPolicy {
     public static final String ONNX_SUFFIX = ".onnx";
     /** A config.json larger than this is not a config. */
     public static final long MAX_CONFIG_BYTES = 1 << 20;
-    /** Model types core's reader accepts (core's {@code ModelConfig.SUPPORTED_MODEL_TYPES}). */
-    public static final List<String> SUPPORTED_MODEL_TYPES = List.of("bert");
+    /** Model types core's reader accepts (core's {@code ModelConfig.SUPPORTED_MODEL_TYPES}, and pruned BERT). */
+    public static final List<String> SUPPORTED_MODEL_TYPES = List.of("bert", "optin_pruned_bert");
     /** JobRequest.source of jobs this policy starts. */
     public static final String SOURCE = "event";
 
@@ -143,6 +144,11 @@ public final class CheckpointPolicy {
                         + ", or one *" + ONNX_SUFFIX + " file");
             }
             return onnx(event, models.get(0), rule.get(), store);
+        }
+        if (onnx && store.exists(S3Uri.of(event.bucket(), folder + CONFIG_FILE))
+                && store.exists(S3Uri.of(event.bucket(), folder + WEIGHTS_FILE))) {
+            // The ONNX export written beside a safetensors checkpoint (pruned outputs): the same model, one job.
+            return huggingFace(event, rule.get(), store);
         }
         return hf ? huggingFace(event, rule.get(), store) : onnx(event, event.key(), rule.get(), store);
     }

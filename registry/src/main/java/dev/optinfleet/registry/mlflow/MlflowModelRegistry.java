@@ -250,6 +250,9 @@ public final class MlflowModelRegistry implements ModelRegistry {
         }
         tags.put(TAG_PREFIX + "checkpoint_uri", draft.checkpointUri());
         tags.put(TAG_PREFIX + "mask_uri", draft.maskUri());
+        if (draft.onnxUri() != null) {
+            tags.put(TAG_PREFIX + "onnx_uri", draft.onnxUri());
+        }
         return tags;
     }
 
@@ -285,7 +288,8 @@ public final class MlflowModelRegistry implements ModelRegistry {
             return new ModelVersion(Integer.parseInt(tag(tags, "schema_version", where)), name, version, parent,
                     tag(tags, "job_id", where), number(tags, "budget", where), flops,
                     number(tags, "kept_fraction", where), scoring, accuracy, tag(tags, "checkpoint_uri", where),
-                    tag(tags, "mask_uri", where), node.path("creation_timestamp").asLong(0));
+                    tag(tags, "mask_uri", where), tags.get(TAG_PREFIX + "onnx_uri"),
+                    node.path("creation_timestamp").asLong(0));
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw new RegistryRequestException(where + " has no valid optin lineage tags: " + e.getMessage()
                     + "; was it registered by another tool?", e);

@@ -115,6 +115,21 @@ class CheckpointPolicyTest {
     }
 
     @Test
+    void modelOnnxBesideASafetensorsCheckpointIsThatCheckpointNotASecondOne(TestInfo test) {
+        // A pruned output folder holds config.json, model.safetensors and its ONNX export model.onnx.
+        String dir = folder(test);
+        upload(dir + "config.json", CONFIG);
+        upload(dir + "tokenizer.json", "{}");
+        ObjectCreated weights = upload(dir + "model.safetensors", "weights v1");
+        ObjectCreated onnx = upload(dir + "model.onnx", "onnx bytes");
+
+        Decision.Start fromOnnx = assertInstanceOf(Decision.Start.class, POLICY.evaluate(onnx, store));
+        Decision.Start fromWeights = assertInstanceOf(Decision.Start.class, POLICY.evaluate(weights, store));
+        assertEquals(fromWeights.jobId(), fromOnnx.jobId(), "one checkpoint, one job");
+        assertEquals("s3://models/" + dir + "config.json", fromOnnx.request().modelUri());
+    }
+
+    @Test
     void newWeightsContentIsANewVersionWithANewJob(TestInfo test) {
         String dir = folder(test);
         upload(dir + "config.json", CONFIG);

@@ -72,6 +72,8 @@ class MlflowModelRegistryTest {
         assertEquals(draft.parent().uri(), tags.get("optin.parent_uri"));
         assertEquals(draft.parent().etag(), tags.get("optin.parent_etag"));
         assertEquals(draft.maskUri(), tags.get("optin.mask_uri"));
+        assertEquals(draft.onnxUri(), tags.get("optin.onnx_uri"));
+        assertTrue(draft.onnxUri().endsWith("/model.onnx"), draft.onnxUri());
         assertEquals("1.0E9", tags.get("optin.flops.prunable_before"));
         assertEquals("{\"scorer\":\"trajectory\",\"token_rows\":128,\"lambda\":0.5,\"seed\":42}",
                 tags.get("optin.scoring"));

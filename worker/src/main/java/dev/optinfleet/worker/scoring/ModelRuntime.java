@@ -5,8 +5,10 @@ import dev.optinfleet.core.calibration.CalibrationShard;
 import dev.optinfleet.core.checkpoint.Checkpoint;
 import dev.optinfleet.core.checkpoint.CheckpointFormatException;
 import dev.optinfleet.core.checkpoint.CheckpointLoader;
+import dev.optinfleet.core.memory.MemoryBudget;
 import dev.optinfleet.core.model.DeviceChoice;
 import dev.optinfleet.core.model.Encoder;
+import dev.optinfleet.core.scoring.ScoringContext;
 import dev.optinfleet.core.scoring.ScoringSettings;
 import dev.optinfleet.core.scoring.TeacherPass;
 import dev.optinfleet.core.tokenize.TextTokenizer;
@@ -60,6 +62,7 @@ public class ModelRuntime {
     private final WorkerMetrics metrics;
     private final String engine;
     private final DeviceChoice device;
+    private final MemoryBudget memory;
     private final Path stagingRoot;
     private final ReentrantLock lock = new ReentrantLock(true);
 
@@ -73,6 +76,7 @@ public class ModelRuntime {
         this.metrics = metrics;
         this.engine = settings.engine();
         this.device = settings.device();
+        this.memory = settings.memory();
         this.stagingRoot = settings.cacheDir().resolve(STAGING_DIR);
     }
 
@@ -98,7 +102,9 @@ public class ModelRuntime {
             LoadedModel m = model(modelKey);
             PreparedShard s = shard(shardKey, m, shardObject, settings);
             if (needTeacher && s.teacher == null) {
-                s.teacher = new TeacherPass(m.encoder, s.batch, settings);
+                // Planned from the worker's budget, as its tasks are: the teacher keeps layer inputs only while it allows.
+                s.teacher = new TeacherPass(m.encoder, s.batch, settings,
+                        ScoringContext.of(memory, m.encoder, null));
             }
             return work.apply(new Prepared(m.encoder, s.batch, needTeacher ? s.teacher : null));
         } finally {
