@@ -73,8 +73,8 @@ public class OutputWriter {
 
     /**
      * Writes scores.json (when {@code withScores}) and, per budget, mask.json and the pruned checkpoint
-     * (config.json, model.safetensors, tokenizer.json) with its model.onnx, the kept weights repaired as
-     * {@code repairing} says; uploads them. Close the result to delete the local copies.
+     * (config.json, model.safetensors, tokenizer.json) with its kept weights repaired as {@code repairing} says,
+     * and its model.onnx; uploads them. Close the result to delete the local copies.
      */
     public WrittenOutputs write(String jobId, JobRequest request, Checkpoint dense, Path tokenizer,
                                 ScoresDocument scores, FlopModel flops, List<Double> budgets, boolean withScores,

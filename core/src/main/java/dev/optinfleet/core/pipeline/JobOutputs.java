@@ -40,8 +40,8 @@ import java.util.Map;
 
 /**
  * The end of every job, local or on the fleet: merged terms -> scores.json; for each budget the solved mask
- * (mask.json), the physically smaller checkpoint and its ONNX export, with the kept weights repaired by
- * least-squares reconstruction unless the repair is {@code none}, in {@code out/budget-<b>/}.
+ * (mask.json) and the physically smaller checkpoint, with its kept weights repaired by least-squares
+ * reconstruction unless the repair is {@code none}, and its ONNX export, in {@code out/budget-<b>/}.
  */
 public final class JobOutputs {
     public static final String SCORES_FILE = "scores.json";
@@ -99,10 +99,10 @@ public final class JobOutputs {
 
     /**
      * For each budget: solves, repairs the kept weights as {@code repairing} says (least-squares reconstruction on
-     * the calibration shards, see {@link Reconstructor}), writes mask.json (with the reconstruction record) and the
-     * sliced checkpoint carrying the repaired weights (config.json, model.safetensors and the tokenizer when given)
-     * and its ONNX export ({@code model.onnx}, see {@link OnnxExporter}) into
-     * {@code out/budget-<b>/}; mask.json goes last. The dense model is loaded once for all budgets' reconstructions.
+     * the calibration shards, see {@link Reconstructor}), writes the sliced checkpoint carrying the repaired weights
+     * (config.json, model.safetensors and the tokenizer when given), its ONNX export ({@code model.onnx}, see
+     * {@link OnnxExporter}) and mask.json (with the reconstruction record) into {@code out/budget-<b>/}; mask.json
+     * goes last, so a budget with a mask.json is complete. The dense model is loaded once for all budgets.
      */
     public static List<BudgetOutput> writeBudgets(Path out, Checkpoint dense, Path tokenizer, ScoresDocument scores,
                                                   FlopModel flops, List<Double> budgets, Repairing repairing) {
