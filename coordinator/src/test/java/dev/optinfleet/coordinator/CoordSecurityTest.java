@@ -214,8 +214,13 @@ class CoordSecurityTest {
         assertStatus("PUT /uploads outside the upload prefixes (" + index + ")", 403, outside);
         assertTrue(outside.body().contains(index.toString()), outside.body());
         HttpResponse<String> encoded = uploader.put("/uploads/models/minilm/%2E%2E/%2E%2E/x.json", hostile);
-        assertStatus("PUT /uploads with an encoded '..' key", 400, encoded);
-        assertTrue(encoded.body().contains(".."), encoded.body());
+        // Refused either by our key check (400 naming the '..') or, once the server has decoded and normalised the
+        // path, by the router (404: no upload route matches); the index check below shows nothing was written.
+        assertTrue(encoded.statusCode() == 400 || encoded.statusCode() == 404,
+                "PUT /uploads with an encoded '..' key: " + encoded.statusCode() + " " + encoded.body());
+        if (encoded.statusCode() == 400) {
+            assertTrue(encoded.body().contains(".."), encoded.body());
+        }
         HttpResponse<String> plain = uploader.put("/uploads/models/minilm/../../" + index.bucket() + "/"
                 + index.key(), hostile);
         assertStatus("PUT /uploads with a '..' path (normalised by the server)", 403, plain);
