@@ -12,18 +12,11 @@ import dev.optinfleet.schemas.job.ScoringSpec;
 import dev.optinfleet.schemas.mask.MaskDocument;
 import dev.optinfleet.schemas.mask.MaskJson;
 import dev.optinfleet.schemas.scores.ScoresDocument;
-import dev.optinfleet.storage.ObjectStore;
 import dev.optinfleet.storage.S3Uri;
 import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.URL;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -36,30 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The REST contract: 400 naming the field for bad input, 404 for unknown jobs and budgets, new budgets. */
 @QuarkusTest
 @WithTestResource(CoordFleetResources.class)
-class CoordApiTest {
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
+class CoordApiTest extends FleetTestBase {
 
-    @TestHTTPResource("/")
-    URL root;
-
-    @Inject
-    ObjectStore store;
-
-    private TestWorker worker;
-    private Api api;
-
-    @BeforeEach
-    void start() {
-        api = new Api(root);
-        api.awaitReady();
-        worker = new TestWorker(bootstrapServers);
-    }
-
-    @AfterEach
-    void close() {
-        worker.close();
-    }
 
     @Test
     void badRequestsAreRefusedWith400NamingTheField() {

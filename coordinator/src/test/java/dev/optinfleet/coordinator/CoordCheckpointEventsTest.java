@@ -9,23 +9,18 @@ import dev.optinfleet.report.ReportCharts;
 import dev.optinfleet.schemas.Json;
 import dev.optinfleet.schemas.Topics;
 import dev.optinfleet.schemas.deadletter.DeadLetter;
-import dev.optinfleet.storage.ObjectStore;
 import dev.optinfleet.storage.S3Uri;
 import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.URL;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -49,30 +44,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @WithTestResource(CoordFleetResources.class)
-class CoordCheckpointEventsTest {
+class CoordCheckpointEventsTest extends FleetTestBase {
     private static final Duration EVENT_TIMEOUT = Duration.ofMinutes(1);
     private static final String BERT_CONFIG = "{\"model_type\": \"bert\", \"vocab_size\": 30522, \"hidden_size\":"
             + " 384, \"num_hidden_layers\": 6, \"num_attention_heads\": 12, \"intermediate_size\": 1536}";
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
-
-    @TestHTTPResource("/")
-    URL root;
-
-    @Inject
-    ObjectStore store;
-
-    private TestWorker worker;
-    private Api api;
     private KafkaConsumer<String, String> topics;
     private final List<ConsumerRecord<String, String>> seen = new ArrayList<>();
 
     @BeforeEach
-    void start() {
-        api = new Api(root);
-        api.awaitReady();
-        worker = new TestWorker(bootstrapServers);
+    void openTopics() {
         topics = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"), new StringDeserializer(),
                 new StringDeserializer());
@@ -83,8 +64,7 @@ class CoordCheckpointEventsTest {
     }
 
     @AfterEach
-    void close() {
-        worker.close();
+    void closeTopics() {
         topics.close();
     }
 

@@ -13,19 +13,13 @@ import dev.optinfleet.report.ReportCharts;
 import dev.optinfleet.schemas.job.JobRequest;
 import dev.optinfleet.schemas.task.ScoringTaskMessage;
 import dev.optinfleet.schemas.task.TaskScores;
-import dev.optinfleet.storage.ObjectStore;
 import dev.optinfleet.schemas.mask.MaskJson;
 import dev.optinfleet.storage.S3Uri;
 import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,36 +38,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @WithTestResource(CoordFleetResources.class)
-class CoordFisherJobTest {
+class CoordFisherJobTest extends FleetTestBase {
     private static final List<Double> BUDGETS = List.of(0.6, 0.5);
     private static final int SAMPLES_PER_TASK = 4;
-
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
-
-    @TestHTTPResource("/")
-    URL root;
-
-    @Inject
-    ObjectStore store;
 
     @Inject
     RecordingCompletionHook hook;
 
-    private TestWorker worker;
-    private Api api;
 
-    @BeforeEach
-    void start() {
-        api = new Api(root);
-        api.awaitReady();
-        worker = new TestWorker(bootstrapServers);
-    }
-
-    @AfterEach
-    void close() {
-        worker.close();
-    }
 
     @Test
     void fisherJobWithEveryResultTwiceAndOutOfOrderEqualsTheLocalPruner() throws Exception {

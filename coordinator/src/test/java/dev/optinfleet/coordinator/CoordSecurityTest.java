@@ -4,20 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.optinfleet.schemas.Json;
 import dev.optinfleet.schemas.job.JobRequest;
 import dev.optinfleet.schemas.job.ScoringSpec;
-import dev.optinfleet.storage.ObjectStore;
 import dev.optinfleet.storage.S3Uri;
 import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
 import java.net.URI;
-import java.net.URL;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -40,30 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @WithTestResource(CoordFleetResources.class)
-class CoordSecurityTest {
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
+class CoordSecurityTest extends FleetTestBase {
 
-    @TestHTTPResource("/")
-    URL root;
-
-    @Inject
-    ObjectStore store;
-
-    private TestWorker worker;
-    private Api admin;
-
-    @BeforeEach
-    void start() {
-        admin = new Api(root);
-        admin.awaitReady();
-        worker = new TestWorker(bootstrapServers);
-    }
-
-    @AfterEach
-    void close() {
-        worker.close();
-    }
 
     /** One endpoint: how to call it as a given caller, the role that is wrong for it, the 2xx it answers. */
     private record Endpoint(String name, Function<Api, HttpResponse<String>> call, String wrongRole, String rightRole,
@@ -72,7 +43,7 @@ class CoordSecurityTest {
 
     @Test
     void everyEndpointAnswers401WithoutAToken403WithTheWrongRoleAnd2xxWithTheRightOne() {
-        JsonNode done = admin.runToDone(worker, Api.request("minilm-sec", List.of(0.5), null, 4));
+        JsonNode done = api.runToDone(worker, Api.request("minilm-sec", List.of(0.5), null, 4));
         String id = done.path("job_id").asText();
         String submit = Json.write(Api.request("minilm-sec-2", List.of(0.5), null, 4));
         List<Endpoint> endpoints = List.of(
@@ -117,37 +88,37 @@ class CoordSecurityTest {
                 r.calibrationUris(), r.budgets(), r.scoring(), null, 4, null, null, "rest:someone-else");
         String id = new Api(root, "jobs").submit(claimed);
         assertEquals("rest:" + CoordFleetResources.OWNER,
-                admin.status(id).path("request").path("source").asText());
+                api.status(id).path("request").path("source").asText());
         assertEquals("rest:" + CoordFleetResources.OWNER, finish(id).path("request").path("source").asText(),
                 "the finished job's status keeps it");
     }
 
     @Test
     void oversizedBodiesAre413NamingTheLimitDeclaredOrStreamed() {
-        int jobsBefore = Api.json(admin.get("/jobs")).size();
+        int jobsBefore = Api.json(api.get("/jobs")).size();
         String valid = Json.write(Api.request("minilm", List.of(0.5), null, 4));
         // Valid JSON padded past 1 MiB with whitespace, so only the size can be at fault.
         String big = valid.substring(0, valid.length() - 1) + " ".repeat(1 << 20) + "}";
-        HttpResponse<String> declared = admin.post("/jobs", big);
+        HttpResponse<String> declared = api.post("/jobs", big);
         assertStatus("POST /jobs of 1 MiB + body (Content-Length)", 413, declared);
         assertTrue(declared.body().contains("1048576") && declared.body().contains("optin.security.max-job-body"),
                 declared.body());
         // No Content-Length (chunked): refused while reading, at the same limit.
-        HttpResponse<String> streamed = admin.send(HttpRequest.newBuilder(URI.create(root + "jobs"))
+        HttpResponse<String> streamed = api.send(HttpRequest.newBuilder(URI.create(root + "jobs"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(
                         big.getBytes(StandardCharsets.UTF_8)))));
         assertStatus("POST /jobs of 1 MiB + body (chunked)", 413, streamed);
         assertTrue(streamed.body().contains("1048576"), streamed.body());
-        HttpResponse<String> budget = admin.post("/jobs/x/budgets", "{\"budget\": 0.5" + " ".repeat(5000) + "}");
+        HttpResponse<String> budget = api.post("/jobs/x/budgets", "{\"budget\": 0.5" + " ".repeat(5000) + "}");
         assertStatus("POST /jobs/{id}/budgets of 5 kB", 413, budget);
         assertTrue(budget.body().contains("4096"), budget.body());
-        assertEquals(jobsBefore, Api.json(admin.get("/jobs")).size(), "no job was created");
+        assertEquals(jobsBefore, Api.json(api.get("/jobs")).size(), "no job was created");
     }
 
     @Test
     void requestsOverACapAre400NamingTheFieldAndTheCap() {
-        int jobsBefore = Api.json(admin.get("/jobs")).size();
+        int jobsBefore = Api.json(api.get("/jobs")).size();
         JobRequest r = Api.request("minilm", List.of(0.5), null, 4);
         List<Double> budgets = new ArrayList<>();
         for (int i = 1; i <= 33; i++) {
@@ -165,22 +136,22 @@ class CoordSecurityTest {
         Map<String, String> caps = Map.of("budgets (count)", "32", "calibration_uris (count)", "256",
                 "samples_per_task", "100000", "scoring.token_rows", "512", "scoring.fisher_batch", "4096");
         for (Map.Entry<String, JobRequest> e : hostile.entrySet()) {
-            HttpResponse<String> answer = admin.post("/jobs", Json.write(e.getValue()));
+            HttpResponse<String> answer = api.post("/jobs", Json.write(e.getValue()));
             assertStatus("POST /jobs with " + e.getKey() + " over its cap", 400, answer);
             String error = Api.json(answer).path("error").asText();
             assertTrue(error.contains(e.getKey()) && error.contains("cap of " + caps.get(e.getKey())), error);
         }
-        assertEquals(jobsBefore, Api.json(admin.get("/jobs")).size(), "no job was created");
+        assertEquals(jobsBefore, Api.json(api.get("/jobs")).size(), "no job was created");
     }
 
     @Test
     void outputsAndModelNamesOutsideTheCallersScopeAre403() {
-        int jobsBefore = Api.json(admin.get("/jobs")).size();
+        int jobsBefore = Api.json(api.get("/jobs")).size();
         JobRequest r = Api.request("minilm", List.of(0.5), null, 4);
         for (String prefix : List.of("s3://" + CoordFleetResources.BUCKET + "/registry",
                 CoordFleetResources.OUTPUT_PREFIX + "-other", CoordFleetResources.OUTPUT_PREFIX + "/../registry",
                 "s3://models/pruned")) {
-            HttpResponse<String> answer = admin.post("/jobs", Json.write(new JobRequest(r.schemaVersion(), r.name(),
+            HttpResponse<String> answer = api.post("/jobs", Json.write(new JobRequest(r.schemaVersion(), r.name(),
                     r.modelUri(), null, r.calibrationUris(), r.budgets(), null, null, 4, prefix, null, null)));
             assertStatus("POST /jobs with output_prefix " + prefix, 403, answer);
             assertTrue(Api.json(answer).path("error").asText().contains(prefix), answer.body());
@@ -190,7 +161,7 @@ class CoordSecurityTest {
         assertStatus("POST /jobs for " + CoordFleetResources.OWNED_MODEL + " by bob (owner alice)", 403, foreign);
         assertTrue(foreign.body().contains(CoordFleetResources.OWNED_MODEL) && foreign.body().contains("bob"),
                 foreign.body());
-        assertEquals(jobsBefore, Api.json(admin.get("/jobs")).size(), "no job was created");
+        assertEquals(jobsBefore, Api.json(api.get("/jobs")).size(), "no job was created");
         HttpResponse<String> owner = new Api(root, "jobs").post("/jobs", Json.write(owned));
         assertStatus("POST /jobs for " + CoordFleetResources.OWNED_MODEL + " by its owner alice", 202, owner);
         finish(Api.json(owner).path("job_id").asText());
@@ -198,9 +169,9 @@ class CoordSecurityTest {
 
     /** Scores every task of a submitted job once, so that no test leaves a job behind for the others. */
     private JsonNode finish(String id) {
-        int total = admin.awaitState(id, "scoring").path("tasks_total").asInt();
+        int total = api.awaitState(id, "scoring").path("tasks_total").asInt();
         worker.awaitTasks(id, total).forEach(t -> worker.publish(worker.score(t)));
-        return admin.awaitState(id, "done");
+        return api.awaitState(id, "done");
     }
 
     @Test

@@ -105,7 +105,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
             properties.forEach(builder::setConfigProp);
             cluster = builder.build();
-            cluster.format();
+            formatQuietly(cluster);
             cluster.startup();
             cluster.waitForReadyBrokers();
             return new EmbeddedKafka(cluster, Duration.ofNanos(System.nanoTime() - started), sasl);
@@ -117,6 +117,25 @@ public final class EmbeddedKafka implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             throw new IllegalStateException("cannot start the embedded Kafka broker: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The test kit's formatter prints the bootstrap metadata to System.out, which is the CLI's console (the demo's
+     * first lines were the broker's, not the job's); it has no stream parameter, so System.out is swapped for the
+     * call, and what it printed is kept for the error when formatting fails. Called once, at start-up.
+     */
+    private static void formatQuietly(KafkaClusterTestKit cluster) throws Exception {
+        java.io.PrintStream console = System.out;
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            cluster.format();
+        } catch (Exception e) {
+            throw new IllegalStateException("formatting the broker's storage failed: " + e.getMessage() + "; it printed: "
+                    + printed.toString(java.nio.charset.StandardCharsets.UTF_8), e);
+        } finally {
+            System.setOut(console);
         }
     }
 
