@@ -5,6 +5,14 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import dev.optinfleet.core.budget.BudgetSolver;
 import dev.optinfleet.core.budget.UnitScores;
+import dev.optinfleet.core.calibration.CalibrationReader;
+import dev.optinfleet.core.calibration.CalibrationShard;
+import dev.optinfleet.core.model.Encoder;
+import dev.optinfleet.core.scoring.ScoreCombiner;
+import dev.optinfleet.core.scoring.ScorerKind;
+import dev.optinfleet.core.scoring.ScoringSettings;
+import dev.optinfleet.core.scoring.TermTable;
+import dev.optinfleet.core.tokenize.TextTokenizer;
 import dev.optinfleet.core.checkpoint.BundledModels;
 import dev.optinfleet.core.checkpoint.Checkpoint;
 import dev.optinfleet.core.checkpoint.CheckpointLoader;
@@ -23,15 +31,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * Issue 13's benchmark: ONNX Runtime on the exported dense MiniLM and on its pruned exports at budgets 0.6 and
  * 0.5, at batch 1 and batch 32, 128 tokens each, all with the same intra-op thread count, in one run.
  *
- * <p>The masks are solved from seeded random scores with the job's FLOP model at 128 tokens: ONNX Runtime's speed
- * depends on the kept shapes (heads and neurons per layer), not on which units were kept, and this keeps the run to
- * a minute instead of a scoring job. Arguments: {@code [threads=available processors]}.
+ * <p>The masks are the product's: the default scorer ({@code fisher_trajectory}) on the first 32 calibration texts
+ * of {@code bench/data/debian-sections}, solved with the job's FLOP model at 128 tokens. Random scores would not do:
+ * a head costs as much as about 50 neurons, so a knapsack over uniform random scores drops every head, a shape no
+ * real job produces, and ONNX Runtime's speed depends on exactly those kept shapes.
+ * Arguments: {@code [threads=available processors] [calibration texts=32]}.
  */
 public final class OnnxBenchmark {
     static final double[] BUDGETS = {0.6, 0.5};
@@ -39,6 +48,7 @@ public final class OnnxBenchmark {
 
     public static void main(String[] args) throws Exception {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : Runtime.getRuntime().availableProcessors();
+        int samples = args.length > 1 ? Integer.parseInt(args[1]) : 32;
         Path models = Path.of(System.getProperty("optin.models", "target/models"));
         Checkpoint dense = CheckpointLoader.load(BundledModels.MINILM_L6.onnx(models));
         ModelConfig c = dense.config();
@@ -48,7 +58,11 @@ public final class OnnxBenchmark {
         names.add("dense");
         checkpoints.add(dense);
         FlopModel flops = FlopModel.of(c, SEQ, dense.hasPooler());
-        BudgetSolver solver = new BudgetSolver(randomScores(c, 13), flops);
+        long t0 = System.nanoTime();
+        UnitScores scores = defaultScores(dense, models, samples);
+        System.out.printf("masks: default scorer on %d calibration texts of %s in %.1f s%n", samples,
+                BenchData.calibration(), (System.nanoTime() - t0) / 1e9);
+        BudgetSolver solver = new BudgetSolver(scores, flops);
         for (double budget : BUDGETS) {
             UnitMask mask = solver.solve(budget).mask();
             names.add("pruned " + budget);
@@ -88,19 +102,17 @@ public final class OnnxBenchmark {
                 seconds[0][1] / seconds[checkpoints.size() - 1][1]);
     }
 
-    static UnitScores randomScores(ModelConfig c, long seed) {
-        Random rnd = new Random(seed);
-        double[][] heads = new double[c.numLayers()][c.numHeads()];
-        double[][] neurons = new double[c.numLayers()][c.intermediateSize()];
-        for (int l = 0; l < c.numLayers(); l++) {
-            for (int h = 0; h < c.numHeads(); h++) {
-                heads[l][h] = rnd.nextDouble();
-            }
-            for (int i = 0; i < c.intermediateSize(); i++) {
-                neurons[l][i] = rnd.nextDouble();
-            }
+    /** The product's default scores of MiniLM on the first {@code samples} texts of the bench's calibration file. */
+    static UnitScores defaultScores(Checkpoint dense, Path models, int samples) {
+        CalibrationShard texts = CalibrationReader.read(BenchData.calibration()).first(samples);
+        try (TextTokenizer tokenizer = TextTokenizer.load(BundledModels.MINILM_L6.tokenizer(models),
+                dense.config().maxPositions());
+             Encoder enc = Encoder.load(dense)) {
+            ScoringSettings settings = ScoringSettings.defaults(ScorerKind.FISHER_TRAJECTORY);
+            TermTable table = QualityBenchmark.score(enc, LengthBuckets.split(texts, tokenizer, 4), settings);
+            ScoreCombiner.Combined combined = ScoreCombiner.combine(table, settings, true);
+            return new UnitScores(combined.headScores(), combined.neuronScores());
         }
-        return new UnitScores(heads, neurons);
     }
 
     static double ortSeconds(Path onnx, TokenBatch tokens, int threads, int warmup, int repeats) throws Exception {
