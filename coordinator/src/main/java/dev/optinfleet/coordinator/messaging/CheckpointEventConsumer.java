@@ -1,5 +1,7 @@
 package dev.optinfleet.coordinator.messaging;
 
+import dev.optinfleet.fleet.kafka.Records;
+import dev.optinfleet.fleet.deadletter.DeadLetterPublisher;
 import dev.optinfleet.coordinator.events.CheckpointEvents;
 import dev.optinfleet.coordinator.events.EventDecision;
 import dev.optinfleet.coordinator.events.EventDecisions;
@@ -51,7 +53,7 @@ public class CheckpointEventConsumer {
     @Incoming(CHANNEL)
     @Blocking
     public CompletionStage<Void> consume(Message<String> message) {
-        String source = DeadLetterPublisher.describe(message);
+        String source = Records.describe(message);
         return records.consume(message, "checkpoint event", payload -> {
             List<CheckpointIntake.Outcome> outcomes = events.accept(payload);
             if (outcomes.isEmpty()) {

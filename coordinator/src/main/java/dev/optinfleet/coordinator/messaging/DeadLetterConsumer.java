@@ -1,5 +1,6 @@
 package dev.optinfleet.coordinator.messaging;
 
+import dev.optinfleet.fleet.kafka.Records;
 import dev.optinfleet.coordinator.jobs.Job;
 import dev.optinfleet.coordinator.jobs.JobRegistry;
 import dev.optinfleet.coordinator.jobs.JobUpdates;
@@ -47,7 +48,7 @@ public class DeadLetterConsumer {
             try {
                 letter = Json.read(payload, DeadLetter.class);
             } catch (RuntimeException e) {
-                LOG.warnf("skipping unreadable dead letter %s: %s", DeadLetterPublisher.describe(message),
+                LOG.warnf("skipping unreadable dead letter %s: %s", Records.describe(message),
                         e.getMessage());
                 return;
             }

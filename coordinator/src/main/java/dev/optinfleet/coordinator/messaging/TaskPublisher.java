@@ -1,5 +1,7 @@
 package dev.optinfleet.coordinator.messaging;
 
+import dev.optinfleet.fleet.kafka.PublishFailedException;
+import dev.optinfleet.fleet.kafka.KafkaSend;
 import dev.optinfleet.coordinator.config.CoordinatorSettings;
 import dev.optinfleet.schemas.Json;
 import dev.optinfleet.schemas.task.ScoringTaskMessage;

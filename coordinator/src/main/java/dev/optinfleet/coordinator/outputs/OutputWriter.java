@@ -1,5 +1,6 @@
 package dev.optinfleet.coordinator.outputs;
 
+import dev.optinfleet.fleet.threads.NamedThreads;
 import dev.optinfleet.coordinator.config.CoordinatorSettings;
 import dev.optinfleet.coordinator.storage.LocalDirs;
 import dev.optinfleet.coordinator.storage.StorageRetry;
@@ -36,7 +37,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
@@ -58,12 +58,7 @@ public class OutputWriter {
     public OutputWriter(ObjectStore store, CoordinatorSettings settings) {
         this.store = store;
         this.outputsRoot = settings.workDir().resolve(OUTPUTS_DIR);
-        AtomicInteger threads = new AtomicInteger();
-        this.uploads = Executors.newFixedThreadPool(UPLOAD_THREADS, r -> {
-            Thread t = new Thread(r, "output-upload-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.uploads = Executors.newFixedThreadPool(UPLOAD_THREADS, NamedThreads.factory("output-upload"));
     }
 
     @PreDestroy
