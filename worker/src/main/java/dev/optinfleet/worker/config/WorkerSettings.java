@@ -4,6 +4,7 @@ import dev.optinfleet.core.memory.MemoryBudget;
 import dev.optinfleet.core.model.DeviceChoice;
 import dev.optinfleet.fleet.FleetSettings;
 import dev.optinfleet.fleet.s3.StorageBeans;
+import dev.optinfleet.storage.RetryPolicy;
 import io.quarkus.runtime.Startup;
 import jakarta.inject.Singleton;
 
@@ -44,8 +45,8 @@ public final class WorkerSettings implements FleetSettings {
         }
         this.device = DeviceChoice.parse(config.device(), "optin.worker.device");
         this.memory = MemoryBudget.orDetect(config.memory().orElse(null), "optin.worker.memory");
-        this.retry = new RetryPolicy(config.retry().maxAttempts(), config.retry().initialBackoff(),
-                config.retry().maxBackoff());
+        this.retry = RetryPolicy.doubling("optin.worker.retry", config.retry().maxAttempts(),
+                config.retry().initialBackoff(), config.retry().maxBackoff());
     }
 
     /** Who this worker is in scores and dead letters. */
