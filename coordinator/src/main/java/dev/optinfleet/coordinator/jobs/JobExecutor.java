@@ -1,7 +1,7 @@
 package dev.optinfleet.coordinator.jobs;
 
-import dev.optinfleet.fleet.threads.NamedThreads;
 import dev.optinfleet.coordinator.config.CoordinatorSettings;
+import dev.optinfleet.fleet.threads.NamedThreads;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;

@@ -1,11 +1,11 @@
 package dev.optinfleet.coordinator.messaging;
 
-import dev.optinfleet.fleet.kafka.Records;
-import dev.optinfleet.fleet.deadletter.DeadLetterPublisher;
 import dev.optinfleet.coordinator.events.CheckpointEvents;
 import dev.optinfleet.coordinator.events.EventDecision;
 import dev.optinfleet.coordinator.events.EventDecisions;
 import dev.optinfleet.coordinator.jobs.JobMetrics;
+import dev.optinfleet.fleet.deadletter.DeadLetterPublisher;
+import dev.optinfleet.fleet.kafka.Records;
 import dev.optinfleet.registry.events.CheckpointIntake;
 import dev.optinfleet.registry.events.Decision;
 import dev.optinfleet.schemas.MalformedMessageException;

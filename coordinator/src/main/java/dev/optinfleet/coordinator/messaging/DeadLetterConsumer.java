@@ -1,9 +1,9 @@
 package dev.optinfleet.coordinator.messaging;
 
-import dev.optinfleet.fleet.kafka.Records;
 import dev.optinfleet.coordinator.jobs.Job;
 import dev.optinfleet.coordinator.jobs.JobRegistry;
 import dev.optinfleet.coordinator.jobs.JobUpdates;
+import dev.optinfleet.fleet.kafka.Records;
 import dev.optinfleet.schemas.Json;
 import dev.optinfleet.schemas.Topics;
 import dev.optinfleet.schemas.deadletter.DeadLetter;

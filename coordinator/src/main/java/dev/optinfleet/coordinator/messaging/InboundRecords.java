@@ -1,10 +1,10 @@
 package dev.optinfleet.coordinator.messaging;
 
-import dev.optinfleet.fleet.kafka.Records;
-import dev.optinfleet.fleet.deadletter.DeadLetterPublisher;
-import dev.optinfleet.fleet.kafka.PublishFailedException;
 import dev.optinfleet.coordinator.jobs.JobMetrics;
 import dev.optinfleet.coordinator.recovery.JobRecovery;
+import dev.optinfleet.fleet.deadletter.DeadLetterPublisher;
+import dev.optinfleet.fleet.kafka.PublishFailedException;
+import dev.optinfleet.fleet.kafka.Records;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;

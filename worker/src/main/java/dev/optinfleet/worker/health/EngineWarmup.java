@@ -1,9 +1,9 @@
 package dev.optinfleet.worker.health;
 
-import dev.optinfleet.fleet.threads.NamedThreads;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import dev.optinfleet.fleet.threads.NamedThreads;
 import dev.optinfleet.worker.config.WorkerSettings;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;

@@ -1,10 +1,10 @@
 package dev.optinfleet.worker.messaging;
 
+import ai.djl.engine.EngineException;
 import dev.optinfleet.fleet.deadletter.DeadLetterPublisher;
 import dev.optinfleet.fleet.deadletter.DeadLetters;
-import dev.optinfleet.fleet.kafka.Records;
 import dev.optinfleet.fleet.kafka.PublishFailedException;
-import ai.djl.engine.EngineException;
+import dev.optinfleet.fleet.kafka.Records;
 import dev.optinfleet.schemas.Json;
 import dev.optinfleet.schemas.deadletter.DeadLetter;
 import dev.optinfleet.schemas.task.ScoringTaskMessage;
