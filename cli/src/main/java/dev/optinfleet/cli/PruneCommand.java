@@ -87,8 +87,8 @@ final class PruneCommand implements Callable<Integer> {
                     .run(coordinator.url == null ? null : coordinator.client(), workers);
         }
         LocalPruner.Request request = new LocalPruner.Request(location.load(), location.tokenizer(), calibration,
-                checked, scoring.settings(), scoring.neuronsPerTaskOrDefault(), scoring.samplesPerTaskOrDefault(), out, scoring.memory(),
-                ReconstructionSettings.of(mode));
+                checked, scoring.settings(), scoring.neuronsPerTaskOrDefault(), scoring.samplesPerTaskOrDefault(), out,
+                scoring.memory(), ReconstructionSettings.of(mode));
         LocalPruner.Result result;
         CountingProgress counted;
         try (ConsoleProgress progress = new ConsoleProgress(System.err, json)) {

@@ -99,8 +99,9 @@ final class UploadCommand implements java.util.concurrent.Callable<Integer> {
                 files.put(onnx.get(0).getFileName().toString(), onnx.get(0));
                 return files;
             }
-            throw new IllegalArgumentException("model directory " + model + " holds neither " + ModelObjects.CONFIG_FILE + " and "
-                    + ModelObjects.WEIGHTS_FILE + " nor exactly one .onnx file" + (onnx.isEmpty() ? "" : " (it has " + onnx + ")"));
+            throw new IllegalArgumentException("model directory " + model + " holds neither "
+                    + ModelObjects.CONFIG_FILE + " and " + ModelObjects.WEIGHTS_FILE + " nor exactly one .onnx file"
+                    + (onnx.isEmpty() ? "" : " (it has " + onnx + ")"));
         }
         if (!model.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
             throw new IllegalArgumentException("model " + model + " is neither a checkpoint directory nor an .onnx"
