@@ -5,11 +5,12 @@ import dev.optinfleet.cli.fleet.CoordinatorClient;
 import dev.optinfleet.cli.fleet.EmbeddedFleet;
 import dev.optinfleet.cli.fleet.FleetJob;
 import dev.optinfleet.core.pipeline.JobOutputs;
+import dev.optinfleet.core.scoring.ScorerKind;
 import dev.optinfleet.schemas.job.ScoringSpec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -34,8 +35,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--budget", description = "kept fraction of prunable FLOPs; repeat (default 0.6 and 0.5).")
     List<Double> budgets;
 
-    @Option(names = "--scorer", defaultValue = ScoringOptions.DEFAULT_SCORER,
-            description = "fisher (default), output or trajectory (exact scorers take minutes to hours on a CPU).")
+    @Option(names = "--scorer", defaultValue = ScorerKind.DEFAULT_NAME,
+            description = "fisher_trajectory (default), fisher, output or trajectory (exact scorers take minutes to"
+                    + " hours on a CPU).")
     String scorer;
 
     @Option(names = "--out", defaultValue = "out/demo", description = "where outputs are downloaded (default"
@@ -58,7 +60,7 @@ final class DemoCommand implements Callable<Integer> {
                     model.tokenizer(), shards);
             CoordinatorClient client = fleet.client();
             String jobId = client.submit(FleetJob.request("all-minilm-l6-v2", inputs, checked,
-                    ScoringSpec.of(scorer), "cli"));
+                    ScoringSpec.of(scorer), null, null, "cli"));
             err.println("job " + jobId + " submitted to " + fleet.coordinatorUrl());
             JsonNode status;
             try (JobProgressBar bar = new JobProgressBar(jobId)) {

@@ -1,8 +1,10 @@
 package dev.optinfleet.cli;
 
 import dev.optinfleet.core.checkpoint.Checkpoint;
+import dev.optinfleet.core.checkpoint.HfCheckpointReader;
 import dev.optinfleet.core.checkpoint.onnx.OnnxExport;
 import dev.optinfleet.core.checkpoint.onnx.OnnxExporter;
+import dev.optinfleet.core.io.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -10,7 +12,6 @@ import picocli.CommandLine.Spec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 
 @Command(name = "export", mixinStandardHelpOptions = true,
@@ -38,15 +39,9 @@ final class ExportCommand implements Callable<Integer> {
         // Loading validates the config and every tensor against it before anything is written.
         Checkpoint checkpoint = location.load();
         OnnxExport export = OnnxExporter.export(checkpoint, out);
-        Path tokenizerCopy = out.resolve("tokenizer.json");
+        Path tokenizerCopy = out.resolve(HfCheckpointReader.TOKENIZER_FILE);
         if (!Files.exists(tokenizerCopy) || !Files.isSameFile(location.tokenizer(), tokenizerCopy)) {
-            Path tmp = Files.createTempFile(out, ".tokenizer.json", ".part");
-            try {
-                Files.copy(location.tokenizer(), tmp, StandardCopyOption.REPLACE_EXISTING);
-                Files.move(tmp, tokenizerCopy, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            AtomicFiles.copy(location.tokenizer(), tokenizerCopy);
         }
         spec.commandLine().getOut().printf("wrote %s (%.1f MB, opset %d): heads per layer %s, FFN widths %s%n",
                 export.model(), export.bytes() / 1e6, OnnxExporter.OPSET,

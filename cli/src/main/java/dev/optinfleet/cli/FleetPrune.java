@@ -64,8 +64,9 @@ final class FleetPrune {
         FleetJob.Inputs inputs = FleetJob.upload(store, name, location.model(), location.tokenizer(), calibration);
         ScoringSpec spec0 = new ScoringSpec(scoring.scorer, null, scoring.lambda, null, null, null, scoring.seed,
                 scoring.maxSamples, null, null, null, scoring.maxLengthOrNull());
-        String jobId = client.submit(FleetJob.request(name, inputs, budgets, spec0, "cli")
-                .withRepair(repair.wireName()));
+        // The task sizes as given; null lets the coordinator apply its configured default.
+        String jobId = client.submit(FleetJob.request(name, inputs, budgets, spec0, scoring.neuronsPerTask,
+                scoring.samplesPerTask, "cli").withRepair(repair.wireName()));
         JsonNode status;
         if (json) {
             status = FleetJob.await(client, jobId, Duration.ofDays(2), s -> { });

@@ -3,6 +3,7 @@ package dev.optinfleet.cli;
 import dev.optinfleet.core.checkpoint.BundledModels;
 import dev.optinfleet.core.checkpoint.Checkpoint;
 import dev.optinfleet.core.checkpoint.CheckpointLoader;
+import dev.optinfleet.core.checkpoint.HfCheckpointReader;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,12 +44,12 @@ record ModelLocation(Path model, Path tokenizer) {
 
     private static Path findTokenizer(Path model) {
         if (Files.isDirectory(model)) {
-            return model.resolve("tokenizer.json");
+            return model.resolve(HfCheckpointReader.TOKENIZER_FILE);
         }
         Path dir = model.toAbsolutePath().getParent();
         String stem = model.getFileName().toString().replaceFirst("\\.onnx$", "");
         Path sibling = dir.resolve(stem + "-tokenizer.json");
-        return Files.isRegularFile(sibling) ? sibling : dir.resolve("tokenizer.json");
+        return Files.isRegularFile(sibling) ? sibling : dir.resolve(HfCheckpointReader.TOKENIZER_FILE);
     }
 
     /** Bundled models are extracted once, under the user's cache directory. */

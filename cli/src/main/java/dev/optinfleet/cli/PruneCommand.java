@@ -12,9 +12,9 @@ import dev.optinfleet.report.Timings;
 import dev.optinfleet.schemas.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,8 +87,8 @@ final class PruneCommand implements Callable<Integer> {
                     .run(coordinator.url == null ? null : coordinator.client(), workers);
         }
         LocalPruner.Request request = new LocalPruner.Request(location.load(), location.tokenizer(), calibration,
-                checked, scoring.settings(), scoring.neuronsPerTask, scoring.samplesPerTask, out, scoring.memory(),
-                ReconstructionSettings.of(mode));
+                checked, scoring.settings(), scoring.neuronsPerTaskOrDefault(), scoring.samplesPerTaskOrDefault(), out,
+                scoring.memory(), ReconstructionSettings.of(mode));
         LocalPruner.Result result;
         CountingProgress counted;
         try (ConsoleProgress progress = new ConsoleProgress(System.err, json)) {

@@ -2,12 +2,13 @@ package dev.optinfleet.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.optinfleet.cli.fleet.CoordinatorClient;
+import dev.optinfleet.storage.ModelObjects;
 import dev.optinfleet.storage.S3Uri;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -34,9 +35,6 @@ import java.util.stream.Stream;
                 "  ./optin upload --model bundled:minilm --to s3://models/minilm/1/ --coordinator http://coordinator:8080",
                 "  ./optin upload --model ./bert-sst2/ --to s3://models/bert-sst2/3/"})
 final class UploadCommand implements java.util.concurrent.Callable<Integer> {
-    static final String CONFIG = "config.json";
-    static final String WEIGHTS = "model.safetensors";
-    static final String TOKENIZER = "tokenizer.json";
 
     @Spec
     CommandSpec spec;
@@ -87,28 +85,29 @@ final class UploadCommand implements java.util.concurrent.Callable<Integer> {
         Path model = location.model();
         Map<String, Path> files = new LinkedHashMap<>();
         if (Files.isDirectory(model)) {
-            Path config = model.resolve(CONFIG);
-            Path weights = model.resolve(WEIGHTS);
+            Path config = model.resolve(ModelObjects.CONFIG_FILE);
+            Path weights = model.resolve(ModelObjects.WEIGHTS_FILE);
             List<Path> onnx = onnxFiles(model);
             if (Files.isRegularFile(config) && Files.isRegularFile(weights)) {
-                files.put(CONFIG, config);
-                files.put(TOKENIZER, location.tokenizer());
-                files.put(WEIGHTS, weights);
+                files.put(ModelObjects.CONFIG_FILE, config);
+                files.put(ModelObjects.TOKENIZER_FILE, location.tokenizer());
+                files.put(ModelObjects.WEIGHTS_FILE, weights);
                 return files;
             }
             if (onnx.size() == 1) {
-                files.put(TOKENIZER, location.tokenizer());
+                files.put(ModelObjects.TOKENIZER_FILE, location.tokenizer());
                 files.put(onnx.get(0).getFileName().toString(), onnx.get(0));
                 return files;
             }
-            throw new IllegalArgumentException("model directory " + model + " holds neither " + CONFIG + " and "
-                    + WEIGHTS + " nor exactly one .onnx file" + (onnx.isEmpty() ? "" : " (it has " + onnx + ")"));
+            throw new IllegalArgumentException("model directory " + model + " holds neither "
+                    + ModelObjects.CONFIG_FILE + " and " + ModelObjects.WEIGHTS_FILE + " nor exactly one .onnx file"
+                    + (onnx.isEmpty() ? "" : " (it has " + onnx + ")"));
         }
         if (!model.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
             throw new IllegalArgumentException("model " + model + " is neither a checkpoint directory nor an .onnx"
                     + " file");
         }
-        files.put(TOKENIZER, location.tokenizer());
+        files.put(ModelObjects.TOKENIZER_FILE, location.tokenizer());
         files.put(model.getFileName().toString(), model);
         return files;
     }

@@ -34,7 +34,8 @@ import org.apache.kafka.server.common.MetadataVersion;
 public final class EmbeddedKafka implements AutoCloseable {
 
     /** Broker settings applied before the caller's overrides. */
-    public static final Map<String, String> DEFAULT_BROKER_PROPERTIES = withProductionVersionsOnly(Topics.SINGLE_NODE);
+    public static final Map<String, String> DEFAULT_BROKER_PROPERTIES =
+            withProductionVersionsOnly(TopicAdmin.SINGLE_NODE);
 
     private final KafkaClusterTestKit cluster;
     private final String bootstrapServers;
@@ -166,7 +167,7 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @throws IllegalStateException when the broker refuses the topic (for instance, it exists already), naming it
      */
     public void createTopic(String name, int partitions, boolean compacted) {
-        Topics.create(clientProperties, name, partitions, compacted);
+        TopicAdmin.create(clientProperties, name, partitions, compacted);
     }
 
     /** Stops the broker and controller and deletes their log directories. */

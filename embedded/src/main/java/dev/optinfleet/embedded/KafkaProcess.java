@@ -82,7 +82,7 @@ public final class KafkaProcess implements AutoCloseable {
         ChildProcess child = ChildProcess.start("kafka", command, data, data.resolve("kafka.log"));
         try {
             child.awaitReady(startupTimeout, () -> ChildProcess.accepts(port));
-            Topics.awaitCluster("127.0.0.1:" + port, startupTimeout);
+            TopicAdmin.awaitCluster("127.0.0.1:" + port, startupTimeout);
         } catch (RuntimeException e) {
             child.close();
             throw e;
@@ -113,7 +113,7 @@ public final class KafkaProcess implements AutoCloseable {
 
     /** As {@link EmbeddedKafka#createTopic}. */
     public void createTopic(String name, int partitions, boolean compacted) {
-        Topics.create(bootstrapServers(), name, partitions, compacted);
+        TopicAdmin.create(bootstrapServers(), name, partitions, compacted);
     }
 
     @Override

@@ -129,7 +129,7 @@ class ManifestConsistencyTest {
     @Test
     void topicsAcceptTheLargestMessagesTheWorkersSend() throws IOException {
         Properties worker = properties("worker");
-        for (String channel : List.of("task-scores", "dead-letters")) {
+        for (String channel : List.of("task-scores", "dead-letters-out")) {
             String topic = worker.getProperty("mp.messaging.outgoing." + channel + ".topic");
             long producerLimit = Long.parseLong(worker.getProperty("mp.messaging.outgoing." + channel
                     + ".max.request.size", "1048576"));

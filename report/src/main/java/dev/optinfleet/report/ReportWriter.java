@@ -1,11 +1,12 @@
 package dev.optinfleet.report;
 
+import dev.optinfleet.core.io.AtomicFiles;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Objects;
@@ -46,28 +47,17 @@ public final class ReportWriter {
     }
 
     private static Path writeHtml(String html, Path file) {
-        Path parent = file.toAbsolutePath().getParent();
-        Path tmp = null;
         try {
-            Files.createDirectories(parent);
-            tmp = Files.createTempFile(parent, "." + file.getFileName(), ".part");
-            Files.writeString(tmp, html, StandardCharsets.UTF_8);
-            if (Files.getFileStore(tmp).supportsFileAttributeView(PosixFileAttributeView.class)) {
-                // a temporary file is private; a report is for anyone who can read the output directory
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-            }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.write(file, tmp -> {
+                Files.writeString(tmp, html, StandardCharsets.UTF_8);
+                if (Files.getFileStore(tmp).supportsFileAttributeView(PosixFileAttributeView.class)) {
+                    // a temporary file is private; a report is for anyone who can read the output directory
+                    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+                }
+            });
             return file;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the rename moved it, or it is a leftover .part file that a later write replaces
-                }
-            }
         }
     }
 }

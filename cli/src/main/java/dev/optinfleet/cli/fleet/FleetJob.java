@@ -3,6 +3,7 @@ package dev.optinfleet.cli.fleet;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.optinfleet.schemas.job.JobRequest;
 import dev.optinfleet.schemas.job.ScoringSpec;
+import dev.optinfleet.storage.ModelObjects;
 import dev.optinfleet.storage.ObjectInfo;
 import dev.optinfleet.storage.ObjectStore;
 import dev.optinfleet.storage.S3Uri;
@@ -38,19 +39,19 @@ public final class FleetJob {
         S3Uri base = S3Uri.parse("s3://models/" + name + "/");
         String modelUri;
         if (Files.isDirectory(model)) {
-            for (String file : List.of("config.json", "model.safetensors")) {
+            for (String file : List.of(ModelObjects.CONFIG_FILE, ModelObjects.WEIGHTS_FILE)) {
                 Path p = model.resolve(file);
                 if (!Files.isRegularFile(p)) {
                     throw new IllegalArgumentException("model directory " + model + " has no " + file);
                 }
                 store.putFile(base.resolve(file), p);
             }
-            modelUri = base.resolve("config.json").toString();
+            modelUri = base.resolve(ModelObjects.CONFIG_FILE).toString();
         } else {
-            store.putFile(base.resolve("model.onnx"), model);
-            modelUri = base.resolve("model.onnx").toString();
+            store.putFile(base.resolve(ModelObjects.ONNX_FILE), model);
+            modelUri = base.resolve(ModelObjects.ONNX_FILE).toString();
         }
-        S3Uri tokenizerUri = base.resolve("tokenizer.json");
+        S3Uri tokenizerUri = base.resolve(ModelObjects.TOKENIZER_FILE);
         store.putFile(tokenizerUri, tokenizer);
         List<String> shards = new ArrayList<>();
         for (int i = 0; i < calibration.size(); i++) {
@@ -61,10 +62,16 @@ public final class FleetJob {
         return new Inputs(modelUri, tokenizerUri.toString(), shards);
     }
 
+    /**
+     * The job request for uploaded inputs.
+     *
+     * @param neuronsPerTask neurons per exact task, or null for the coordinator's default
+     * @param samplesPerTask samples per gradient task, or null for the coordinator's default
+     */
     public static JobRequest request(String name, Inputs inputs, List<Double> budgets, ScoringSpec scoring,
-                                     String source) {
+                                     Integer neuronsPerTask, Integer samplesPerTask, String source) {
         return new JobRequest(JobRequest.SCHEMA_VERSION, name, inputs.modelUri(), inputs.tokenizerUri(),
-                inputs.calibrationUris(), budgets, scoring, null, null, null, null, source);
+                inputs.calibrationUris(), budgets, scoring, neuronsPerTask, samplesPerTask, null, null, source);
     }
 
     /**

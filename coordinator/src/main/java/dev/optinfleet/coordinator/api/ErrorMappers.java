@@ -2,8 +2,8 @@ package dev.optinfleet.coordinator.api;
 
 import dev.optinfleet.coordinator.jobs.JobConflictException;
 import dev.optinfleet.coordinator.jobs.JobNotFoundException;
-import dev.optinfleet.coordinator.messaging.PublishFailedException;
 import dev.optinfleet.coordinator.planning.InvalidRequestException;
+import dev.optinfleet.fleet.kafka.PublishFailedException;
 import dev.optinfleet.registry.RegistryException;
 import dev.optinfleet.schemas.MalformedMessageException;
 import dev.optinfleet.storage.StorageUnavailableException;

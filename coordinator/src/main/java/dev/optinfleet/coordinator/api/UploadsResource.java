@@ -4,11 +4,11 @@ import dev.optinfleet.coordinator.config.CoordinatorSettings;
 import dev.optinfleet.coordinator.messaging.CheckpointEventPublisher;
 import dev.optinfleet.coordinator.security.BoundedBody;
 import dev.optinfleet.coordinator.security.RequestGuard;
-import dev.optinfleet.coordinator.storage.StorageRetry;
 import dev.optinfleet.schemas.events.MinioEventWriter;
 import dev.optinfleet.storage.ObjectInfo;
 import dev.optinfleet.storage.ObjectStore;
 import dev.optinfleet.storage.S3Uri;
+import dev.optinfleet.storage.StorageRetry;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -90,11 +90,11 @@ public class UploadsResource {
         guard.checkUpload(target.bucket(), target.key());
         java.nio.file.Path file = receive(target, body, contentLength);
         try {
-            StorageRetry.call("create bucket " + bucket, () -> {
+            StorageRetry.DEFAULT.call("create bucket " + bucket, () -> {
                 store.ensureBucket(bucket);
                 return null;
             });
-            ObjectInfo info = StorageRetry.call("upload " + target, () -> store.putFile(target, file));
+            ObjectInfo info = StorageRetry.DEFAULT.call("upload " + target, () -> store.putFile(target, file));
             events.publish(MinioEventWriter.put(bucket, key, info.size(), info.etag(), Instant.now()));
             LOG.infof("uploaded %s (%d bytes, ETag %s) and published its event", target, info.size(), info.etag());
             return Response.status(Response.Status.CREATED)

@@ -1,5 +1,6 @@
 package dev.optinfleet.coordinator.config;
 
+import dev.optinfleet.core.scoring.ScoringPlan;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -26,12 +27,12 @@ public interface CoordinatorConfig {
     @WithDefault("8G")
     MemorySize cacheMaxSize();
 
-    /** Neurons per exact scoring task when the request does not say. */
-    @WithDefault("256")
+    /** Neurons per exact scoring task when the request does not say; by default core's one default. */
+    @WithDefault("" + ScoringPlan.DEFAULT_NEURONS_PER_TASK)
     int neuronsPerTask();
 
-    /** Samples per fisher task when the request does not say. */
-    @WithDefault("16")
+    /** Samples per fisher task when the request does not say; by default core's one default. */
+    @WithDefault("" + ScoringPlan.DEFAULT_SAMPLES_PER_TASK)
     int samplesPerTask();
 
     /** Where outputs go when the request does not say: {@code <prefix>/<name>/<job id>/...}. */

@@ -1,5 +1,7 @@
 package dev.optinfleet.coordinator.config;
 
+import dev.optinfleet.fleet.FleetSettings;
+import dev.optinfleet.fleet.s3.StorageBeans;
 import dev.optinfleet.storage.S3Uri;
 import io.quarkus.runtime.Startup;
 import jakarta.inject.Singleton;
@@ -17,7 +19,7 @@ import java.util.UUID;
  */
 @Singleton
 @Startup
-public final class CoordinatorSettings {
+public final class CoordinatorSettings implements FleetSettings {
     private final String instanceId;
     private final Path workDir;
     private final long cacheMaxBytes;
@@ -64,6 +66,7 @@ public final class CoordinatorSettings {
     }
 
     /** Who this coordinator is in dead letters. */
+    @Override
     public String instanceId() {
         return instanceId;
     }
@@ -72,6 +75,13 @@ public final class CoordinatorSettings {
         return workDir;
     }
 
+    /** {@code <work-dir>/objects}. */
+    @Override
+    public Path objectsDir() {
+        return workDir.resolve(StorageBeans.OBJECTS_DIR);
+    }
+
+    @Override
     public long cacheMaxBytes() {
         return cacheMaxBytes;
     }
@@ -92,6 +102,7 @@ public final class CoordinatorSettings {
         return progressInterval;
     }
 
+    @Override
     public Duration publishTimeout() {
         return publishTimeout;
     }

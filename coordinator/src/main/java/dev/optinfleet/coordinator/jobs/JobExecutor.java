@@ -1,14 +1,13 @@
 package dev.optinfleet.coordinator.jobs;
 
 import dev.optinfleet.coordinator.config.CoordinatorSettings;
+import dev.optinfleet.fleet.threads.NamedThreads;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The threads that plan jobs and write their outputs: downloads, tokenising, solving and slicing take seconds to
@@ -22,13 +21,7 @@ public class JobExecutor {
     private final ExecutorService executor;
 
     public JobExecutor(CoordinatorSettings settings) {
-        AtomicInteger n = new AtomicInteger();
-        ThreadFactory threads = r -> {
-            Thread t = new Thread(r, "optin-job-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-        this.executor = Executors.newFixedThreadPool(settings.jobThreads(), threads);
+        this.executor = Executors.newFixedThreadPool(settings.jobThreads(), NamedThreads.factory("optin-job"));
     }
 
     /** Runs the work later; what it throws is logged (the work itself fails its job). */

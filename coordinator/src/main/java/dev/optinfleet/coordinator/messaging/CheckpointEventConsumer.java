@@ -4,6 +4,8 @@ import dev.optinfleet.coordinator.events.CheckpointEvents;
 import dev.optinfleet.coordinator.events.EventDecision;
 import dev.optinfleet.coordinator.events.EventDecisions;
 import dev.optinfleet.coordinator.jobs.JobMetrics;
+import dev.optinfleet.fleet.deadletter.DeadLetterPublisher;
+import dev.optinfleet.fleet.kafka.Records;
 import dev.optinfleet.registry.events.CheckpointIntake;
 import dev.optinfleet.registry.events.Decision;
 import dev.optinfleet.schemas.MalformedMessageException;
@@ -51,7 +53,7 @@ public class CheckpointEventConsumer {
     @Incoming(CHANNEL)
     @Blocking
     public CompletionStage<Void> consume(Message<String> message) {
-        String source = DeadLetterPublisher.describe(message);
+        String source = Records.describe(message);
         return records.consume(message, "checkpoint event", payload -> {
             List<CheckpointIntake.Outcome> outcomes = events.accept(payload);
             if (outcomes.isEmpty()) {

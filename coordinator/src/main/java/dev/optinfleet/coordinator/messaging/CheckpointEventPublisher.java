@@ -1,6 +1,8 @@
 package dev.optinfleet.coordinator.messaging;
 
 import dev.optinfleet.coordinator.config.CoordinatorSettings;
+import dev.optinfleet.fleet.kafka.KafkaSend;
+import dev.optinfleet.fleet.kafka.PublishFailedException;
 import dev.optinfleet.schemas.events.MinioEventWriter;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.inject.Singleton;

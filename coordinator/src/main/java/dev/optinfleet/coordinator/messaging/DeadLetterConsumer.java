@@ -3,6 +3,7 @@ package dev.optinfleet.coordinator.messaging;
 import dev.optinfleet.coordinator.jobs.Job;
 import dev.optinfleet.coordinator.jobs.JobRegistry;
 import dev.optinfleet.coordinator.jobs.JobUpdates;
+import dev.optinfleet.fleet.kafka.Records;
 import dev.optinfleet.schemas.Json;
 import dev.optinfleet.schemas.Topics;
 import dev.optinfleet.schemas.deadletter.DeadLetter;
@@ -47,7 +48,7 @@ public class DeadLetterConsumer {
             try {
                 letter = Json.read(payload, DeadLetter.class);
             } catch (RuntimeException e) {
-                LOG.warnf("skipping unreadable dead letter %s: %s", DeadLetterPublisher.describe(message),
+                LOG.warnf("skipping unreadable dead letter %s: %s", Records.describe(message),
                         e.getMessage());
                 return;
             }

@@ -2,6 +2,9 @@ package dev.optinfleet.coordinator.messaging;
 
 import dev.optinfleet.coordinator.jobs.JobMetrics;
 import dev.optinfleet.coordinator.recovery.JobRecovery;
+import dev.optinfleet.fleet.deadletter.DeadLetterPublisher;
+import dev.optinfleet.fleet.kafka.PublishFailedException;
+import dev.optinfleet.fleet.kafka.Records;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
@@ -59,7 +62,7 @@ public class InboundRecords {
             handler.handle(message.getPayload());
             return message.ack();
         } catch (PublishFailedException e) {
-            LOG.errorf(e, "cannot publish while handling %s %s: %s", what, DeadLetterPublisher.describe(message),
+            LOG.errorf(e, "cannot publish while handling %s %s: %s", what, Records.describe(message),
                     e.getMessage());
             return message.nack(e);
         } catch (RuntimeException e) {
@@ -77,7 +80,7 @@ public class InboundRecords {
     public CompletionStage<Void> deadLetter(Message<String> message, String fallbackTopic, String what,
                                             RuntimeException error) {
         String reason = reason(error);
-        LOG.warnf("dead-lettering %s %s: %s", what, DeadLetterPublisher.describe(message), reason);
+        LOG.warnf("dead-lettering %s %s: %s", what, Records.describe(message), reason);
         try {
             deadLetters.publish(message, fallbackTopic, reason, error);
             metrics.deadLettered();
@@ -90,6 +93,6 @@ public class InboundRecords {
 
     /** The error's message, or the error itself when it has none. */
     public static String reason(RuntimeException error) {
-        return error.getMessage() == null || error.getMessage().isBlank() ? error.toString() : error.getMessage();
+        return Records.reason(error);
     }
 }

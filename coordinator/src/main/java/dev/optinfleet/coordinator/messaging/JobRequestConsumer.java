@@ -3,6 +3,7 @@ package dev.optinfleet.coordinator.messaging;
 import dev.optinfleet.coordinator.jobs.Job;
 import dev.optinfleet.coordinator.planning.JobIntake;
 import dev.optinfleet.coordinator.security.RequestGuard;
+import dev.optinfleet.fleet.kafka.Records;
 import dev.optinfleet.schemas.Json;
 import dev.optinfleet.schemas.Topics;
 import dev.optinfleet.schemas.job.JobRequest;
@@ -49,13 +50,13 @@ public class JobRequestConsumer {
             // guarded by Kafka's ACLs, so scope is for the REST callers.
             guard.checkLimits(request);
             Job job = intake.submit(jobId, request, "event");
-            LOG.infof("accepted job %s from %s", job.id(), DeadLetterPublisher.describe(message));
+            LOG.infof("accepted job %s from %s", job.id(), Records.describe(message));
         }, e -> records.deadLetter(message, Topics.JOB_REQUESTS, "job request", e));
     }
 
     /** The record key when present; else a name-based UUID of the record's position (stable across deliveries). */
     static String jobId(Message<String> message) {
-        IncomingKafkaRecordMetadata<?, ?> meta = DeadLetterPublisher.metadata(message);
+        IncomingKafkaRecordMetadata<?, ?> meta = Records.metadata(message);
         Object key = meta == null ? null : meta.getKey();
         if (key != null && !String.valueOf(key).isBlank()) {
             String id = String.valueOf(key);

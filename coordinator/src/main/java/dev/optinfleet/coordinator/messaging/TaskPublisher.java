@@ -1,6 +1,8 @@
 package dev.optinfleet.coordinator.messaging;
 
 import dev.optinfleet.coordinator.config.CoordinatorSettings;
+import dev.optinfleet.fleet.kafka.KafkaSend;
+import dev.optinfleet.fleet.kafka.PublishFailedException;
 import dev.optinfleet.schemas.Json;
 import dev.optinfleet.schemas.task.ScoringTaskMessage;
 import io.smallrye.reactive.messaging.MutinyEmitter;

@@ -7,7 +7,6 @@ import dev.optinfleet.coordinator.jobs.JobNotFoundException;
 import dev.optinfleet.coordinator.jobs.JobRegistry;
 import dev.optinfleet.coordinator.jobs.JobUpdates;
 import dev.optinfleet.coordinator.planning.InputPreparer;
-import dev.optinfleet.coordinator.storage.StorageRetry;
 import dev.optinfleet.core.flops.FlopModel;
 import dev.optinfleet.core.pipeline.JobOutputs;
 import dev.optinfleet.schemas.Checks;
@@ -20,6 +19,7 @@ import dev.optinfleet.schemas.status.JobState;
 import dev.optinfleet.schemas.status.JobStatus;
 import dev.optinfleet.storage.ObjectStore;
 import dev.optinfleet.storage.S3Uri;
+import dev.optinfleet.storage.StorageRetry;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Singleton;
@@ -67,7 +67,7 @@ public class NewBudgets {
                     + "; it has " + labels(job.status()) + " (POST /jobs/" + jobId + "/budgets adds one)");
         }
         S3Uri uri = S3Uri.parse(result.maskUri());
-        return new String(StorageRetry.call("read " + uri, () -> store.getBytes(uri)), StandardCharsets.UTF_8);
+        return new String(StorageRetry.DEFAULT.call("read " + uri, () -> store.getBytes(uri)), StandardCharsets.UTF_8);
     }
 
     /**
@@ -91,7 +91,7 @@ public class NewBudgets {
                 return MaskJson.read(storedMask(jobId, budget));
             }
             S3Uri scoresUri = S3Uri.parse(status.scoresUri());
-            ScoresDocument scores = Json.read(new String(StorageRetry.call("read " + scoresUri,
+            ScoresDocument scores = Json.read(new String(StorageRetry.DEFAULT.call("read " + scoresUri,
                     () -> store.getBytes(scoresUri)), StandardCharsets.UTF_8), ScoresDocument.class);
             return preparer.withCalibration(jobId, job.request(), (dense, tokenizer, calibration) -> {
                 FlopModel flops = FlopModel.fromLengths(dense.config(), scores.sampleLengths(), dense.hasPooler());

@@ -1,8 +1,6 @@
 package dev.optinfleet.coordinator.outputs;
 
 import dev.optinfleet.coordinator.config.CoordinatorSettings;
-import dev.optinfleet.coordinator.storage.LocalDirs;
-import dev.optinfleet.coordinator.storage.StorageRetry;
 import dev.optinfleet.core.budget.MaskDocuments;
 import dev.optinfleet.core.budget.SolvedMask;
 import dev.optinfleet.core.checkpoint.Checkpoint;
@@ -14,13 +12,16 @@ import dev.optinfleet.core.pipeline.Repairing;
 import dev.optinfleet.core.reconstruct.ReconstructionSettings;
 import dev.optinfleet.core.reconstruct.Repair;
 import dev.optinfleet.core.tokenize.TokenBatch;
+import dev.optinfleet.fleet.threads.NamedThreads;
 import dev.optinfleet.schemas.job.JobRequest;
 import dev.optinfleet.schemas.mask.MaskDocument;
 import dev.optinfleet.schemas.mask.MaskJson;
 import dev.optinfleet.schemas.scores.ScoresDocument;
 import dev.optinfleet.schemas.status.BudgetResult;
+import dev.optinfleet.storage.LocalDirs;
 import dev.optinfleet.storage.ObjectStore;
 import dev.optinfleet.storage.S3Uri;
+import dev.optinfleet.storage.StorageRetry;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 
@@ -36,7 +37,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
@@ -58,12 +58,7 @@ public class OutputWriter {
     public OutputWriter(ObjectStore store, CoordinatorSettings settings) {
         this.store = store;
         this.outputsRoot = settings.workDir().resolve(OUTPUTS_DIR);
-        AtomicInteger threads = new AtomicInteger();
-        this.uploads = Executors.newFixedThreadPool(UPLOAD_THREADS, r -> {
-            Thread t = new Thread(r, "output-upload-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.uploads = Executors.newFixedThreadPool(UPLOAD_THREADS, NamedThreads.factory("output-upload"));
     }
 
     @PreDestroy
@@ -149,7 +144,7 @@ public class OutputWriter {
     /** Uploads every file under {@code dir} to the same relative key under the job's prefix; masks last. */
     private void upload(String jobId, JobRequest request, Path dir) {
         S3Uri prefix = OutputLocation.jobPrefix(request, jobId);
-        StorageRetry.call("create bucket " + prefix.bucket(), () -> {
+        StorageRetry.DEFAULT.call("create bucket " + prefix.bucket(), () -> {
             store.ensureBucket(prefix.bucket());
             return null;
         });
@@ -170,7 +165,7 @@ public class OutputWriter {
         for (Path file : files) {
             String relative = dir.relativize(file).toString().replace(java.io.File.separatorChar, '/');
             S3Uri target = prefix.resolve(relative);
-            pending.add(uploads.submit(() -> StorageRetry.call("upload " + target,
+            pending.add(uploads.submit(() -> StorageRetry.DEFAULT.call("upload " + target,
                     () -> store.putFile(target, file))));
         }
         RuntimeException failure = null;

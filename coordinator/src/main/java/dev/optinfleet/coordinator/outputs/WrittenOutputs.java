@@ -1,8 +1,8 @@
 package dev.optinfleet.coordinator.outputs;
 
-import dev.optinfleet.coordinator.storage.LocalDirs;
 import dev.optinfleet.core.pipeline.BudgetOutput;
 import dev.optinfleet.schemas.status.BudgetResult;
+import dev.optinfleet.storage.LocalDirs;
 import dev.optinfleet.storage.S3Uri;
 
 import java.nio.file.Path;

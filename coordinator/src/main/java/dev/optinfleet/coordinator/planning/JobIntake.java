@@ -3,12 +3,12 @@ package dev.optinfleet.coordinator.planning;
 import dev.optinfleet.coordinator.jobs.Job;
 import dev.optinfleet.coordinator.jobs.JobRegistry;
 import dev.optinfleet.coordinator.jobs.JobUpdates;
-import dev.optinfleet.storage.ModelObjects;
-import dev.optinfleet.coordinator.storage.StorageRetry;
 import dev.optinfleet.schemas.job.JobRequest;
+import dev.optinfleet.storage.ModelObjects;
 import dev.optinfleet.storage.ObjectNotFoundException;
 import dev.optinfleet.storage.ObjectStore;
 import dev.optinfleet.storage.S3Uri;
+import dev.optinfleet.storage.StorageRetry;
 import jakarta.inject.Singleton;
 
 import java.util.LinkedHashMap;
@@ -95,7 +95,7 @@ public class JobIntake {
         }
         for (Map.Entry<S3Uri, String> e : objects.entrySet()) {
             try {
-                StorageRetry.call("stat " + e.getKey(), () -> store.stat(e.getKey()));
+                StorageRetry.DEFAULT.call("stat " + e.getKey(), () -> store.stat(e.getKey()));
             } catch (ObjectNotFoundException notFound) {
                 throw new InvalidRequestException(e.getValue() + ": " + notFound.getMessage(), notFound);
             }

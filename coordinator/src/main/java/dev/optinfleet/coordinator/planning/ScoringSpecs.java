@@ -12,7 +12,7 @@ import dev.optinfleet.schemas.job.ScoringSpec;
  */
 public final class ScoringSpecs {
     /** The scorer of a request that names none: label-free, needs no exact leave-one-out passes. */
-    public static final String DEFAULT_SCORER = ScorerKind.FISHER_TRAJECTORY.wireName();
+    public static final String DEFAULT_SCORER = ScorerKind.DEFAULT_NAME;
 
     private ScoringSpecs() {
     }
@@ -32,6 +32,6 @@ public final class ScoringSpecs {
 
     /** The settings a (possibly partial, possibly null) spec means; no scorer means {@value #DEFAULT_SCORER}. */
     public static ScoringSettings toSettings(ScoringSpec spec) {
-        return ScoringSettings.fromSpec(spec, ScorerKind.fromWireName(DEFAULT_SCORER));
+        return ScoringSettings.fromSpec(spec, ScorerKind.defaultKind());
     }
 }

@@ -1,10 +1,11 @@
 package dev.optinfleet.coordinator.recovery;
 
-import dev.optinfleet.coordinator.messaging.KafkaClientProperties;
 import dev.optinfleet.coordinator.config.CoordinatorSettings;
 import dev.optinfleet.coordinator.jobs.Job;
 import dev.optinfleet.coordinator.jobs.JobRegistry;
+import dev.optinfleet.coordinator.messaging.KafkaClientProperties;
 import dev.optinfleet.coordinator.planning.JobPlanner;
+import dev.optinfleet.fleet.threads.NamedThreads;
 import dev.optinfleet.schemas.status.JobStatus;
 import dev.optinfleet.schemas.task.TaskScores;
 import io.quarkus.runtime.StartupEvent;
@@ -61,9 +62,7 @@ public class JobRecovery {
     }
 
     void onStart(@Observes StartupEvent event) {
-        Thread thread = new Thread(this::recoverUntilDone, "optin-recovery");
-        thread.setDaemon(true);
-        thread.start();
+        NamedThreads.start("optin-recovery", this::recoverUntilDone);
     }
 
     /** Whether start-up recovery finished. */

@@ -9,7 +9,6 @@ import dev.optinfleet.registry.ModelVersionDraft;
 import dev.optinfleet.registry.RegistryException;
 import dev.optinfleet.registry.mlflow.MlflowModelRegistry;
 import dev.optinfleet.registry.mlflow.MlflowSettings;
-import dev.optinfleet.registry.mlflow.RetryPolicy;
 import dev.optinfleet.storage.ObjectStore;
 import dev.optinfleet.storage.S3Uri;
 import io.quarkus.runtime.Startup;
@@ -72,7 +71,7 @@ public class ModelRegistries {
         try {
             return Optional.of(new MlflowSettings(URI.create(uri.get()), blankToNull(config.token()),
                     blankToNull(config.username()), blankToNull(config.password()),
-                    MlflowSettings.DEFAULT_REQUEST_TIMEOUT, RetryPolicy.DEFAULT));
+                    MlflowSettings.DEFAULT_REQUEST_TIMEOUT, MlflowSettings.DEFAULT_RETRY));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("optin.registry.mlflow (MLFLOW_TRACKING_URI, MLFLOW_TRACKING_TOKEN,"
                     + " MLFLOW_TRACKING_USERNAME/PASSWORD): " + e.getMessage(), e);

@@ -4,8 +4,6 @@ import dev.optinfleet.coordinator.outputs.AddedBudget;
 import dev.optinfleet.coordinator.outputs.BudgetAddedHook;
 import dev.optinfleet.coordinator.outputs.FinishedJob;
 import dev.optinfleet.coordinator.outputs.JobCompletionHook;
-import dev.optinfleet.storage.ModelObjects;
-import dev.optinfleet.coordinator.storage.StorageRetry;
 import dev.optinfleet.core.checkpoint.onnx.OnnxExporter;
 import dev.optinfleet.core.pipeline.BudgetOutput;
 import dev.optinfleet.registry.ModelVersion;
@@ -14,9 +12,11 @@ import dev.optinfleet.registry.ParentModel;
 import dev.optinfleet.registry.RegistryException;
 import dev.optinfleet.schemas.job.JobRequest;
 import dev.optinfleet.schemas.status.BudgetResult;
+import dev.optinfleet.storage.ModelObjects;
 import dev.optinfleet.storage.ObjectStore;
 import dev.optinfleet.storage.S3Uri;
 import dev.optinfleet.storage.StorageException;
+import dev.optinfleet.storage.StorageRetry;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
@@ -116,7 +116,7 @@ public class RegistryHook implements JobCompletionHook, BudgetAddedHook {
                 : objects.get(ModelObjects.ONNX_FILE);
         String etag;
         try {
-            etag = StorageRetry.call("stat " + weights, () -> store.stat(weights)).etag();
+            etag = StorageRetry.DEFAULT.call("stat " + weights, () -> store.stat(weights)).etag();
         } catch (StorageException e) {
             LOG.warnf("parent of %s: ETag of %s unknown: %s", request.name(), weights, e.getMessage());
             etag = null;

@@ -2,7 +2,6 @@ package dev.optinfleet.coordinator.report;
 
 import dev.optinfleet.coordinator.jobs.ScoringStats;
 import dev.optinfleet.coordinator.outputs.OutputLocation;
-import dev.optinfleet.coordinator.storage.StorageRetry;
 import dev.optinfleet.core.checkpoint.Checkpoint;
 import dev.optinfleet.core.pipeline.BudgetOutput;
 import dev.optinfleet.report.Evaluation;
@@ -14,6 +13,7 @@ import dev.optinfleet.schemas.mask.MaskDocument;
 import dev.optinfleet.schemas.scores.ScoresDocument;
 import dev.optinfleet.storage.ObjectStore;
 import dev.optinfleet.storage.S3Uri;
+import dev.optinfleet.storage.StorageRetry;
 import jakarta.inject.Singleton;
 
 import java.util.List;
@@ -56,7 +56,7 @@ public class JobReports {
                 .withOnnxFiles(written);
         byte[] html = ReportWriter.render(data);
         S3Uri target = location(request, jobId);
-        StorageRetry.call("upload " + target, () -> store.putBytes(target, html, "text/html; charset=utf-8",
+        StorageRetry.DEFAULT.call("upload " + target, () -> store.putBytes(target, html, "text/html; charset=utf-8",
                 Map.of()));
         return target;
     }

@@ -4,7 +4,6 @@ import dev.optinfleet.coordinator.outputs.AddedBudget;
 import dev.optinfleet.coordinator.outputs.BudgetAddedHook;
 import dev.optinfleet.coordinator.outputs.FinishedJob;
 import dev.optinfleet.coordinator.outputs.JobCompletionHook;
-import dev.optinfleet.coordinator.storage.StorageRetry;
 import dev.optinfleet.core.pipeline.BudgetOutput;
 import dev.optinfleet.core.pipeline.JobOutputs;
 import dev.optinfleet.schemas.mask.MaskDocument;
@@ -12,6 +11,7 @@ import dev.optinfleet.schemas.mask.MaskJson;
 import dev.optinfleet.schemas.status.BudgetResult;
 import dev.optinfleet.storage.ObjectStore;
 import dev.optinfleet.storage.S3Uri;
+import dev.optinfleet.storage.StorageRetry;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
@@ -71,7 +71,7 @@ public class ReportHook implements JobCompletionHook, BudgetAddedHook {
             for (BudgetResult r : added.results()) {
                 if (!JobOutputs.budgetLabel(r.budget()).equals(label)) {
                     S3Uri uri = S3Uri.parse(r.maskUri());
-                    masks.add(MaskJson.read(new String(StorageRetry.call("read " + uri, () -> store.getBytes(uri)),
+                    masks.add(MaskJson.read(new String(StorageRetry.DEFAULT.call("read " + uri, () -> store.getBytes(uri)),
                             StandardCharsets.UTF_8)));
                 }
             }

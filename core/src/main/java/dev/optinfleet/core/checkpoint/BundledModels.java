@@ -1,11 +1,12 @@
 package dev.optinfleet.core.checkpoint;
 
+import dev.optinfleet.core.io.AtomicFiles;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * Real pretrained models that arrive from Maven Central as jars on the class path (no model hub is reachable).
@@ -49,10 +50,8 @@ public final class BundledModels {
                         throw new IllegalStateException("model resource " + resource + " is not on the class path;"
                                 + " add the Maven dependency " + artifact);
                     }
-                    Path tmp = Files.createTempFile(target.getParent(), resource, ".part");
-                    Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
                     // Atomic rename: a concurrent extractor never sees a half-written model.
-                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    AtomicFiles.copy(in, target);
                 }
                 return target;
             } catch (IOException e) {

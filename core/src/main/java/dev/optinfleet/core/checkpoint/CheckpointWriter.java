@@ -1,5 +1,6 @@
 package dev.optinfleet.core.checkpoint;
 
+import dev.optinfleet.core.io.AtomicFiles;
 import dev.optinfleet.core.model.FloatTensor;
 import dev.optinfleet.core.model.TensorNames;
 

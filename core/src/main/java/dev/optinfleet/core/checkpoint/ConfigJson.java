@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.optinfleet.core.io.AtomicFiles;
 import dev.optinfleet.core.model.ModelConfig;
 import dev.optinfleet.core.model.Pooling;
 import dev.optinfleet.core.model.TensorNames;

@@ -3,6 +3,7 @@ package dev.optinfleet.core.checkpoint;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.optinfleet.core.io.AtomicFiles;
 import dev.optinfleet.core.model.FloatTensor;
 
 import java.io.IOException;

@@ -9,6 +9,7 @@ import dev.optinfleet.core.checkpoint.CheckpointWriter;
 import dev.optinfleet.core.checkpoint.onnx.OnnxExporter;
 import dev.optinfleet.core.flops.FlopModel;
 import dev.optinfleet.core.flops.FlopReport;
+import dev.optinfleet.core.io.AtomicFiles;
 import dev.optinfleet.core.model.Encoder;
 import dev.optinfleet.core.prune.CheckpointSlicer;
 import dev.optinfleet.core.reconstruct.Reconstruction;
@@ -29,10 +30,8 @@ import dev.optinfleet.schemas.task.UnitTermsMessage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -145,13 +144,6 @@ public final class JobOutputs {
     }
 
     private static void writeAtomically(Path file, String content) {
-        try {
-            Files.createDirectories(file.getParent());
-            Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".part");
-            Files.writeString(tmp, content, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
+        AtomicFiles.writeString(file, content);
     }
 }

@@ -19,6 +19,18 @@ public enum ScorerKind {
      */
     FISHER_TRAJECTORY;
 
+    /**
+     * The product's default scorer, wherever a request or a command names none: label-free, no exact leave-one-out
+     * passes, tied first on the quality benchmark's validation split (README, "Which scorer"). A constant string so
+     * that annotations (the CLI's option defaults) can name it; {@link #defaultKind()} is the same as an enum value.
+     */
+    public static final String DEFAULT_NAME = "fisher_trajectory";
+
+    /** {@link #DEFAULT_NAME} as a kind. */
+    public static ScorerKind defaultKind() {
+        return fromWireName(DEFAULT_NAME);
+    }
+
     /** Whether the scorer works from gate gradients over sample batches rather than exact leave-one-out passes. */
     public boolean gradient() {
         return this == FISHER || this == FISHER_TRAJECTORY;

@@ -11,6 +11,17 @@ import java.util.List;
  * unit is covered exactly once per shard, which is what the merge checks.
  */
 public final class ScoringPlan {
+    /**
+     * Neurons per exact task when nobody says (the CLI in process, the coordinator's
+     * {@code optin.coordinator.neurons-per-task}). How work is split, not what it computes.
+     */
+    public static final int DEFAULT_NEURONS_PER_TASK = 256;
+    /**
+     * Samples per gradient task when nobody says (the CLI in process, the coordinator's
+     * {@code optin.coordinator.samples-per-task}).
+     */
+    public static final int DEFAULT_SAMPLES_PER_TASK = 16;
+
     private ScoringPlan() {
     }
 

@@ -18,6 +18,10 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
+import static dev.optinfleet.storage.ModelObjects.CONFIG_FILE;
+import static dev.optinfleet.storage.ModelObjects.TOKENIZER_FILE;
+import static dev.optinfleet.storage.ModelObjects.WEIGHTS_FILE;
+
 /**
  * Decides what an uploaded object means: whether it completes a checkpoint that a configured rule covers, and if so
  * the job to start. Rules are tried in order; the first that covers the object's bucket and key applies.
@@ -44,9 +48,6 @@ import java.util.Set;
  */
 public final class CheckpointPolicy {
 
-    public static final String CONFIG_FILE = "config.json";
-    public static final String WEIGHTS_FILE = "model.safetensors";
-    public static final String TOKENIZER_FILE = "tokenizer.json";
     public static final String ONNX_SUFFIX = ".onnx";
     /** A config.json larger than this is not a config. */
     public static final long MAX_CONFIG_BYTES = 1 << 20;

@@ -13,6 +13,8 @@ import dev.optinfleet.registry.RegistryRequestException;
 import dev.optinfleet.registry.RegistryUnavailableException;
 import dev.optinfleet.schemas.Json;
 import dev.optinfleet.schemas.mask.MaskDocument;
+import dev.optinfleet.storage.RetryPolicy;
+import dev.optinfleet.storage.Sleeper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -187,7 +189,7 @@ public final class MlflowModelRegistry implements ModelRegistry {
                 if (attempt >= retry.maxAttempts()) {
                     throw e;
                 }
-                pause(retry.backoff(attempt), create, e);
+                pause(retry.backoffAfter(attempt), create, e);
                 Optional<ModelVersion> existing = findExisting(draft);
                 if (existing.isPresent()) {
                     LOG.info("the failed create of a version of {} had succeeded as version {}", draft.name(),
@@ -351,7 +353,7 @@ public final class MlflowModelRegistry implements ModelRegistry {
             if (attempt >= attempts) {
                 throw failure;
             }
-            pause(settings.retry().backoff(attempt), call, failure);
+            pause(settings.retry().backoffAfter(attempt), call, failure);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.optinfleet.registry.mlflow;
 
+import dev.optinfleet.storage.RetryPolicy;
+
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -26,6 +28,9 @@ public record MlflowSettings(URI trackingUri, String token, String username, Str
     public static final String ENV_USERNAME = "MLFLOW_TRACKING_USERNAME";
     public static final String ENV_PASSWORD = "MLFLOW_TRACKING_PASSWORD";
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    /** Transient MLflow failures (5xx, 429, connection errors): 5 attempts, waiting 0.5 s, 1 s, 2 s, 4 s. */
+    public static final RetryPolicy DEFAULT_RETRY = new RetryPolicy(5, Duration.ofMillis(500), 2.0,
+            Duration.ofSeconds(10));
 
     public MlflowSettings {
         Objects.requireNonNull(trackingUri, "trackingUri");
@@ -49,7 +54,7 @@ public record MlflowSettings(URI trackingUri, String token, String username, Str
     /** No authentication, default timeout and retries. */
     public static MlflowSettings of(String trackingUri) {
         return new MlflowSettings(URI.create(trackingUri), null, null, null, DEFAULT_REQUEST_TIMEOUT,
-                RetryPolicy.DEFAULT);
+                DEFAULT_RETRY);
     }
 
     /**
@@ -66,7 +71,7 @@ public record MlflowSettings(URI trackingUri, String token, String username, Str
         try {
             return new MlflowSettings(URI.create(uri), blankToNull(environment.get(ENV_TOKEN)),
                     blankToNull(environment.get(ENV_USERNAME)), blankToNull(environment.get(ENV_PASSWORD)),
-                    DEFAULT_REQUEST_TIMEOUT, RetryPolicy.DEFAULT);
+                    DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETRY);
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("invalid MLflow settings in the environment: " + e.getMessage(), e);
         }

@@ -6,6 +6,7 @@ import dev.optinfleet.registry.ModelVersion;
 import dev.optinfleet.registry.ModelVersionDraft;
 import dev.optinfleet.registry.RegistryRequestException;
 import dev.optinfleet.registry.RegistryUnavailableException;
+import dev.optinfleet.storage.RetryPolicy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

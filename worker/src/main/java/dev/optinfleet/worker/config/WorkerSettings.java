@@ -2,6 +2,9 @@ package dev.optinfleet.worker.config;
 
 import dev.optinfleet.core.memory.MemoryBudget;
 import dev.optinfleet.core.model.DeviceChoice;
+import dev.optinfleet.fleet.FleetSettings;
+import dev.optinfleet.fleet.s3.StorageBeans;
+import dev.optinfleet.storage.RetryPolicy;
 import io.quarkus.runtime.Startup;
 import jakarta.inject.Singleton;
 
@@ -18,7 +21,7 @@ import java.util.UUID;
  */
 @Singleton
 @Startup
-public final class WorkerSettings {
+public final class WorkerSettings implements FleetSettings {
     private final String workerId;
     private final Path cacheDir;
     private final long cacheMaxBytes;
@@ -42,8 +45,8 @@ public final class WorkerSettings {
         }
         this.device = DeviceChoice.parse(config.device(), "optin.worker.device");
         this.memory = MemoryBudget.orDetect(config.memory().orElse(null), "optin.worker.memory");
-        this.retry = new RetryPolicy(config.retry().maxAttempts(), config.retry().initialBackoff(),
-                config.retry().maxBackoff());
+        this.retry = RetryPolicy.doubling("optin.worker.retry", config.retry().maxAttempts(),
+                config.retry().initialBackoff(), config.retry().maxBackoff());
     }
 
     /** Who this worker is in scores and dead letters. */
@@ -51,10 +54,23 @@ public final class WorkerSettings {
         return workerId;
     }
 
+    /** The same as {@link #workerId()}: who this worker is in dead letters. */
+    @Override
+    public String instanceId() {
+        return workerId;
+    }
+
     public Path cacheDir() {
         return cacheDir;
     }
 
+    /** {@code <cache-dir>/objects}. */
+    @Override
+    public Path objectsDir() {
+        return cacheDir.resolve(StorageBeans.OBJECTS_DIR);
+    }
+
+    @Override
     public long cacheMaxBytes() {
         return cacheMaxBytes;
     }
@@ -64,6 +80,7 @@ public final class WorkerSettings {
         return engine;
     }
 
+    @Override
     public Duration publishTimeout() {
         return publishTimeout;
     }

@@ -3,6 +3,7 @@ package dev.optinfleet.worker.health;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import dev.optinfleet.fleet.threads.NamedThreads;
 import dev.optinfleet.worker.config.WorkerSettings;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
@@ -28,9 +29,7 @@ public class EngineWarmup {
     }
 
     void onStart(@Observes StartupEvent event) {
-        Thread thread = new Thread(this::initialise, "djl-engine-warmup");
-        thread.setDaemon(true);
-        thread.start();
+        NamedThreads.start("djl-engine-warmup", this::initialise);
     }
 
     /** The engine's name and version once initialised; null while initialising; throws what it failed with. */

@@ -1,5 +1,7 @@
 package dev.optinfleet.worker.messaging;
 
+import dev.optinfleet.fleet.kafka.KafkaSend;
+import dev.optinfleet.fleet.kafka.PublishFailedException;
 import dev.optinfleet.schemas.Json;
 import dev.optinfleet.schemas.task.TaskScores;
 import dev.optinfleet.worker.config.WorkerSettings;

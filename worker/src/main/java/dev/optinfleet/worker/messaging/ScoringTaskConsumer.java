@@ -1,7 +1,10 @@
 package dev.optinfleet.worker.messaging;
 
 import ai.djl.engine.EngineException;
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.optinfleet.fleet.deadletter.DeadLetterPublisher;
+import dev.optinfleet.fleet.deadletter.DeadLetters;
+import dev.optinfleet.fleet.kafka.PublishFailedException;
+import dev.optinfleet.fleet.kafka.Records;
 import dev.optinfleet.schemas.Json;
 import dev.optinfleet.schemas.deadletter.DeadLetter;
 import dev.optinfleet.schemas.task.ScoringTaskMessage;
@@ -10,7 +13,6 @@ import dev.optinfleet.worker.config.WorkerSettings;
 import dev.optinfleet.worker.scoring.TaskExecutor;
 import dev.optinfleet.worker.scoring.WorkerMetrics;
 import io.smallrye.common.annotation.Blocking;
-import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -71,7 +73,7 @@ public class ScoringTaskConsumer {
             return message.ack();
         } catch (PublishFailedException | EngineException | UncheckedIOException e) {
             metrics.taskFailed(e);
-            LOG.errorf(e, "worker failure on %s, giving the task back: %s", describe(message), e.getMessage());
+            LOG.errorf(e, "worker failure on %s, giving the task back: %s", Records.describe(message), e.getMessage());
             return message.nack(e);
         } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
             metrics.taskFailed(e);
@@ -81,53 +83,20 @@ public class ScoringTaskConsumer {
 
     private CompletionStage<Void> deadLetter(Message<String> message, Throwable error) {
         DeadLetter letter = letter(message, error);
-        LOG.warnf("dead-lettering %s (job %s, task %s): %s", describe(message), letter.jobId(), letter.taskId(),
-                letter.reason());
+        LOG.warnf("dead-lettering %s (job %s, task %s): %s", Records.describe(message), letter.jobId(),
+                letter.taskId(), letter.reason());
         try {
             deadLetters.publish(letter);
         } catch (PublishFailedException e) {
             e.addSuppressed(error);
-            LOG.errorf(e, "cannot dead-letter %s, giving the task back", describe(message));
+            LOG.errorf(e, "cannot dead-letter %s, giving the task back", Records.describe(message));
             return message.nack(e);
         }
         return message.ack();
     }
 
     private DeadLetter letter(Message<String> message, Throwable error) {
-        IncomingKafkaRecordMetadata<?, ?> meta = metadata(message);
-        String reason = error.getMessage() == null || error.getMessage().isBlank() ? error.toString()
-                : error.getMessage();
-        String payload = message.getPayload();
-        return new DeadLetter(DeadLetter.SCHEMA_VERSION,
-                meta == null ? CHANNEL : meta.getTopic(),
-                meta == null ? -1 : meta.getPartition(),
-                meta == null ? -1 : meta.getOffset(),
-                meta == null || meta.getKey() == null ? null : String.valueOf(meta.getKey()),
-                payload, reason, error.getClass().getName(),
-                field(payload, "job_id"), field(payload, "task_id"), workerId, System.currentTimeMillis());
-    }
-
-    /** A top-level text field of the payload when it is a JSON object at all; null otherwise. */
-    private static String field(String payload, String name) {
-        if (payload == null) {
-            return null;
-        }
-        try {
-            JsonNode node = Json.mapper().readTree(payload);
-            JsonNode value = node == null ? null : node.get(name);
-            return value != null && value.isTextual() && !value.asText().isBlank() ? value.asText() : null;
-        } catch (Exception e) {
-            return null;
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static IncomingKafkaRecordMetadata<?, ?> metadata(Message<String> message) {
-        return message.getMetadata(IncomingKafkaRecordMetadata.class).orElse(null);
-    }
-
-    private static String describe(Message<String> message) {
-        IncomingKafkaRecordMetadata<?, ?> meta = metadata(message);
-        return meta == null ? "a record" : meta.getTopic() + "-" + meta.getPartition() + "@" + meta.getOffset();
+        // Without Kafka metadata (tests) the channel's name stands for the topic.
+        return DeadLetters.of(message, CHANNEL, Records.reason(error), error.getClass().getName(), workerId);
     }
 }

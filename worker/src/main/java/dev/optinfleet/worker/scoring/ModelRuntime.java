@@ -14,6 +14,7 @@ import dev.optinfleet.core.scoring.TeacherPass;
 import dev.optinfleet.core.tokenize.TextTokenizer;
 import dev.optinfleet.core.tokenize.TokenBatch;
 import dev.optinfleet.storage.CachedObject;
+import dev.optinfleet.storage.StagingDir;
 import dev.optinfleet.worker.config.WorkerSettings;
 import dev.optinfleet.worker.storage.ObjectFetcher;
 import jakarta.annotation.PreDestroy;
@@ -26,13 +27,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
-import java.util.stream.Stream;
 
 /**
  * The loaded model and the prepared shard of the last task, kept for the next one: tasks of one job arrive
@@ -47,7 +45,7 @@ import java.util.stream.Stream;
  * </ul>
  * A different key evicts and closes the slot's old content (the shard slot first: its teacher lives on the old
  * encoder). Files come through the {@link ObjectFetcher} (cached on disk by URI + ETag) and are linked under their
- * expected names into a per-load staging directory, deleted once loaded.
+ * expected names into a per-load {@link StagingDir}, deleted once loaded.
  *
  * <p>Threads: {@link #run} executes one task at a time per process, holding a lock while it loads and scores. That
  * keeps DJL's rules: a {@link TeacherPass} is used by one thread at a time, only one gradient pass (Fisher) is open
@@ -164,16 +162,19 @@ public class ModelRuntime {
 
     private LoadedModel load(ModelKey key) {
         long started = System.nanoTime();
-        List<CachedObject> pinned = new ArrayList<>();
-        Path staging = stagingRoot.resolve(UUID.randomUUID().toString());
+        StagingDir staging;
         try {
-            Files.createDirectories(staging);
+            staging = StagingDir.create(stagingRoot, "model");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a staging directory in " + stagingRoot, e);
+        }
+        try (staging) {
             for (ObjectRef ref : key.files) {
-                pinned.add(stage(ref, staging));
+                stage(ref, staging);
             }
-            pinned.add(stage(key.tokenizer, staging));
-            Checkpoint checkpoint = CheckpointLoader.load(staging).named(key.files.get(0).uri().toString());
-            TextTokenizer tokenizer = TextTokenizer.load(staging.resolve(key.tokenizer.localName()),
+            stage(key.tokenizer, staging);
+            Checkpoint checkpoint = CheckpointLoader.load(staging.path()).named(key.files.get(0).uri().toString());
+            TextTokenizer tokenizer = TextTokenizer.load(staging.path().resolve(key.tokenizer.localName()),
                     checkpoint.config().maxPositions());
             Encoder encoder;
             try {
@@ -186,12 +187,9 @@ public class ModelRuntime {
                     encoder.engineName(), (System.nanoTime() - started) / 1_000_000);
             return new LoadedModel(key, encoder, tokenizer);
         } catch (CheckpointFormatException e) {
-            throw renamed(e, staging, key);
+            throw renamed(e, staging.path(), key);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot stage the model files in " + staging, e);
-        } finally {
-            pinned.forEach(CachedObject::close);
-            deleteTree(staging);
+            throw new UncheckedIOException("cannot stage the model files in " + staging.path(), e);
         }
     }
 
@@ -215,16 +213,9 @@ public class ModelRuntime {
         return new CheckpointFormatException(object, e.field(), problem, e);
     }
 
-    /** Fetches the object and links (or, where links are refused, copies) it into the directory. */
-    private CachedObject stage(ObjectRef ref, Path dir) throws IOException {
-        CachedObject cached = fetcher.fetch(ref.uri(), ref.etag());
-        Path target = dir.resolve(ref.localName());
-        try {
-            Files.createSymbolicLink(target, cached.path());
-        } catch (UnsupportedOperationException | IOException e) {
-            Files.copy(cached.path(), target);
-        }
-        return cached;
+    /** Fetches the object and links (or, where links are refused, copies) it into the staging directory. */
+    private void stage(ObjectRef ref, StagingDir staging) throws IOException {
+        staging.link(fetcher.fetch(ref.uri(), ref.etag()), ref.localName());
     }
 
     private void dropShard() {
@@ -241,19 +232,6 @@ public class ModelRuntime {
             model.encoder.close();
             model.tokenizer.close();
             model = null;
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            LOG.warnf("could not delete the staging directory %s: %s", dir, e.getMessage());
         }
     }
 

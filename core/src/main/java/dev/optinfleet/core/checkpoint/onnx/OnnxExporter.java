@@ -2,10 +2,12 @@ package dev.optinfleet.core.checkpoint.onnx;
 
 import dev.optinfleet.core.checkpoint.Checkpoint;
 import dev.optinfleet.core.checkpoint.CheckpointFormatException;
+import dev.optinfleet.core.checkpoint.CheckpointLoader;
 import dev.optinfleet.core.checkpoint.onnx.proto.OnnxSubset.ModelProto;
 import dev.optinfleet.core.checkpoint.onnx.proto.OnnxSubset.OperatorSetIdProto;
 import dev.optinfleet.core.checkpoint.onnx.proto.OnnxSubset.StringStringEntryProto;
 import dev.optinfleet.core.checkpoint.onnx.proto.OnnxSubset.TensorProto;
+import dev.optinfleet.core.io.AtomicFiles;
 import dev.optinfleet.core.model.FloatTensor;
 import dev.optinfleet.core.model.ModelConfig;
 import dev.optinfleet.core.model.Pooling;
@@ -19,10 +21,8 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.WritableByteChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -63,7 +63,7 @@ import static dev.optinfleet.core.checkpoint.onnx.OnnxGraphBuilder.intsAttr;
  * config is rejected before anything is written, naming the tensor.
  */
 public final class OnnxExporter {
-    public static final String FILE = "model.onnx";
+    public static final String FILE = CheckpointLoader.ONNX_FILE;
     public static final String DATA_FILE = "model.onnx.data";
     public static final int OPSET = 17;
     /** IR version 8 is the one that goes with opset 17 (ONNX 1.12). */
@@ -323,11 +323,7 @@ public final class OnnxExporter {
     }
 
     private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-        }
+        AtomicFiles.moveReplacing(from, to);
     }
 
     private static void deleteTree(Path dir) {

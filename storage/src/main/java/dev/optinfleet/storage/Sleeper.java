@@ -1,4 +1,4 @@
-package dev.optinfleet.registry.mlflow;
+package dev.optinfleet.storage;
 
 import java.time.Duration;
 
@@ -6,7 +6,7 @@ import java.time.Duration;
 @FunctionalInterface
 public interface Sleeper {
 
-    /** The real one: {@link Thread#sleep(long)}. */
+    /** The real one: {@link Thread#sleep(long)}. A backoff between attempts, not synchronisation. */
     Sleeper SYSTEM = duration -> Thread.sleep(duration.toMillis());
 
     void sleep(Duration duration) throws InterruptedException;

@@ -1,4 +1,4 @@
-package dev.optinfleet.coordinator.messaging;
+package dev.optinfleet.fleet.kafka;
 
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -12,12 +12,12 @@ import java.util.List;
 import java.util.Map;
 
 /** Sends keyed records through an emitter and waits until Kafka acknowledged them. */
-final class KafkaSend {
+public final class KafkaSend {
     /**
      * Records in flight at once in {@link #sendAllAndAwait}: well under the emitter's buffer, so a plan of thousands
      * of tasks never overflows it.
      */
-    static final int BATCH = 64;
+    public static final int BATCH = 64;
 
     private KafkaSend() {
     }
@@ -26,8 +26,8 @@ final class KafkaSend {
      * @throws PublishFailedException naming the channel and key when the send fails or is not acknowledged within
      *                                the timeout
      */
-    static void sendAndAwait(MutinyEmitter<String> emitter, String channel, String key, String json,
-                             Duration timeout) {
+    public static void sendAndAwait(MutinyEmitter<String> emitter, String channel, String key, String json,
+                                    Duration timeout) {
         try {
             emitter.sendMessage(record(key, json)).await().atMost(timeout);
         } catch (RuntimeException e) {
@@ -41,8 +41,8 @@ final class KafkaSend {
      *
      * @throws PublishFailedException naming the channel when a batch is not acknowledged within the timeout
      */
-    static void sendAllAndAwait(MutinyEmitter<String> emitter, String channel, List<Map.Entry<String, String>> records,
-                                Duration timeout) {
+    public static void sendAllAndAwait(MutinyEmitter<String> emitter, String channel,
+                                       List<Map.Entry<String, String>> records, Duration timeout) {
         for (int from = 0; from < records.size(); from += BATCH) {
             List<Uni<Void>> sends = new ArrayList<>();
             for (Map.Entry<String, String> r : records.subList(from, Math.min(records.size(), from + BATCH))) {

@@ -1,6 +1,7 @@
-package dev.optinfleet.coordinator.storage;
+package dev.optinfleet.storage;
 
-import org.jboss.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,14 +9,17 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** The coordinator's local scratch directories (staged inputs, written outputs): deleted best-effort when done. */
+/** Local scratch directories (staged inputs, written outputs): deleted best-effort when done. */
 public final class LocalDirs {
-    private static final Logger LOG = Logger.getLogger(LocalDirs.class);
+    private static final Logger LOG = LoggerFactory.getLogger(LocalDirs.class);
 
     private LocalDirs() {
     }
 
-    /** Deletes {@code dir} and everything under it; null or missing is nothing to do; a failure is only logged. */
+    /**
+     * Deletes {@code dir} and everything under it (links, not what they point to); null or missing is nothing to
+     * do; a failure is only logged: a leftover scratch directory costs disk, not correctness.
+     */
     public static void deleteTree(Path dir) {
         if (dir == null || !Files.exists(dir)) {
             return;
@@ -25,7 +29,7 @@ public final class LocalDirs {
                 Files.deleteIfExists(p);
             }
         } catch (IOException e) {
-            LOG.warnf("could not delete %s: %s", dir, e.getMessage());
+            LOG.warn("could not delete {}: {}", dir, e.getMessage());
         }
     }
 }

@@ -1,7 +1,6 @@
-package dev.optinfleet.coordinator.storage;
+package dev.optinfleet.fleet.s3;
 
-import dev.optinfleet.coordinator.config.CoordinatorSettings;
-import dev.optinfleet.coordinator.config.S3Config;
+import dev.optinfleet.fleet.FleetSettings;
 import dev.optinfleet.storage.ObjectCache;
 import dev.optinfleet.storage.ObjectStore;
 import dev.optinfleet.storage.StorageSettings;
@@ -9,10 +8,10 @@ import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
-/** The application's one object-store client and its local cache of inputs under {@code <work-dir>/objects}. */
+/** The application's one object-store client and its local cache under {@link FleetSettings#objectsDir()}. */
 @Singleton
 public class StorageBeans {
-    /** Subdirectory of the work dir that the object cache owns (it adopts and evicts every file there). */
+    /** Subdirectory of the work (coordinator) or cache (worker) dir that the object cache owns. */
     public static final String OBJECTS_DIR = "objects";
 
     @Produces
@@ -27,7 +26,7 @@ public class StorageBeans {
 
     @Produces
     @Singleton
-    ObjectCache objectCache(ObjectStore store, CoordinatorSettings settings) {
-        return new ObjectCache(store, settings.workDir().resolve(OBJECTS_DIR), settings.cacheMaxBytes());
+    ObjectCache objectCache(ObjectStore store, FleetSettings settings) {
+        return new ObjectCache(store, settings.objectsDir(), settings.cacheMaxBytes());
     }
 }

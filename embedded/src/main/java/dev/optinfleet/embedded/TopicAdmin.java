@@ -12,7 +12,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 
 /** Topic creation shared by {@link EmbeddedKafka} and {@link KafkaProcess}. */
-final class Topics {
+final class TopicAdmin {
 
     /** Broker settings a one-node cluster needs; see {@link EmbeddedKafka#DEFAULT_BROKER_PROPERTIES}. */
     static final Map<String, String> SINGLE_NODE = Map.of(
@@ -28,7 +28,7 @@ final class Topics {
 
     static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
 
-    private Topics() {
+    private TopicAdmin() {
     }
 
     static void create(String bootstrapServers, String name, int partitions, boolean compacted) {
