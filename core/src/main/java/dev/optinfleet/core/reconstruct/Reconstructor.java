@@ -95,35 +95,70 @@ public final class Reconstructor {
         }
         Map<String, FloatTensor> tensors = new LinkedHashMap<>(dense.tensors());
         List<SublayerRefit> refits = new ArrayList<>();
+        boolean reselect = settings.repair() == Repair.RESELECT;
+        boolean[][] appliedHeads = mask.heads();
+        boolean[][] appliedNeurons = mask.neurons();
         boolean drift = false;
         int d = c.hiddenSize();
+        int[] allHeads = range(c.numHeads());
+        int[] allNeurons = range(c.intermediateSize());
         for (int l = 0; l < c.numLayers(); l++) {
-            int[] headCols = headColumns(mask.keptHeads(l), c.headDim());
-            Projection attention = new Projection(l, SublayerRefit.ATTENTION, headCols,
-                    tensors.get(TensorNames.attentionOutput(l, "weight")),
-                    tensors.get(TensorNames.attentionOutput(l, "bias")));
-            boolean attentionRemoves = headCols.length < c.hiddenSize();
+            FloatTensor wo = tensors.get(TensorNames.attentionOutput(l, "weight"));
+            FloatTensor bo = tensors.get(TensorNames.attentionOutput(l, "bias"));
+            int[] keptHeads = mask.keptHeads(l);
+            int[] headCols = headColumns(keptHeads, c.headDim());
+            Projection attention = new Projection(l, SublayerRefit.ATTENTION, headCols, wo, bo);
+            boolean attentionRemoves = keptHeads.length < c.numHeads();
             SublayerRefit attentionRefit = attention.plan(drift || attentionRemoves, headCols.length);
-            if (attentionRefit == null) {
+            if (attentionRefit == null && reselect && attentionRemoves) {
+                // statistics over every head's context columns, the kept heads chosen from them, their sub-block fit
+                Projection every = new Projection(l, SublayerRefit.ATTENTION, headColumns(allHeads, c.headDim()),
+                        wo, bo);
+                ProjectionStatistics stats = every.newStatistics(settings.repair(), d);
+                for (Part p : parts) {
+                    p.addAttentionStatistics(encoder, every, stats, settings.repair());
+                }
+                int[] chosen = choose(every, stats, settings, UnitReselection.headGroups(c.numHeads(),
+                        c.headDim()), keptHeads.length);
+                headCols = headColumns(chosen, c.headDim());
+                attention = new Projection(l, SublayerRefit.ATTENTION, headCols, wo, bo);
+                attentionRefit = attention.fit(stats.subset(headCols), settings, changed(keptHeads, chosen));
+                appliedHeads[l] = membership(chosen, c.numHeads());
+            } else if (attentionRefit == null) {
                 ProjectionStatistics stats = attention.newStatistics(settings.repair(), d);
                 for (Part p : parts) {
                     p.addAttentionStatistics(encoder, attention, stats, settings.repair());
                 }
-                attentionRefit = attention.fit(stats, settings);
+                attentionRefit = attention.fit(stats, settings, 0);
             }
             refits.add(attentionRefit);
             drift |= attentionRemoves;
 
+            FloatTensor w2 = tensors.get(TensorNames.output(l, "weight"));
+            FloatTensor b2 = tensors.get(TensorNames.output(l, "bias"));
             int[] neuronCols = mask.keptNeurons(l);
-            Projection ffn = new Projection(l, SublayerRefit.FFN, neuronCols,
-                    tensors.get(TensorNames.output(l, "weight")), tensors.get(TensorNames.output(l, "bias")));
+            Projection ffn = new Projection(l, SublayerRefit.FFN, neuronCols, w2, b2);
             boolean ffnRemoves = neuronCols.length < c.intermediateSize();
             SublayerRefit ffnPlan = ffn.plan(drift || ffnRemoves, neuronCols.length);
-            ProjectionStatistics ffnStats = ffnPlan == null ? ffn.newStatistics(settings.repair(), d) : null;
+            // with re-selection the statistics cover every neuron (the same pass that applies the attention)
+            Projection ffnInputs = ffnPlan == null && reselect && ffnRemoves
+                    ? new Projection(l, SublayerRefit.FFN, allNeurons, w2, b2) : ffn;
+            ProjectionStatistics ffnStats = ffnPlan == null ? ffnInputs.newStatistics(settings.repair(), d) : null;
             for (Part p : parts) {
-                p.applyAttention(encoder, attention, ffn, ffnStats, settings.repair());
+                p.applyAttention(encoder, attention, ffnInputs, ffnStats, settings.repair());
             }
-            SublayerRefit ffnRefit = ffnPlan != null ? ffnPlan : ffn.fit(ffnStats, settings);
+            SublayerRefit ffnRefit;
+            if (ffnPlan != null) {
+                ffnRefit = ffnPlan;
+            } else if (ffnInputs != ffn) {
+                int[] chosen = choose(ffnInputs, ffnStats, settings,
+                        UnitReselection.neuronGroups(c.intermediateSize()), neuronCols.length);
+                ffn = new Projection(l, SublayerRefit.FFN, chosen, w2, b2);
+                ffnRefit = ffn.fit(ffnStats.subset(chosen), settings, changed(neuronCols, chosen));
+                appliedNeurons[l] = membership(chosen, c.intermediateSize());
+            } else {
+                ffnRefit = ffn.fit(ffnStats, settings, 0);
+            }
             refits.add(ffnRefit);
             drift |= ffnRemoves;
             for (Part p : parts) {
@@ -133,7 +168,50 @@ public final class Reconstructor {
             ffn.writeInto(tensors);
         }
         Checkpoint refit = Checkpoint.of("reconstruction of " + dense.name(), dense.name(), c, tensors);
-        return new Reconstruction(refit, settings, samples, tokens, refits, (System.nanoTime() - start) / 1e9);
+        UnitMask applied = reselect ? new UnitMask(appliedHeads, appliedNeurons) : mask;
+        return new Reconstruction(refit, applied, settings, samples, tokens, refits,
+                (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * The {@code keep} units to keep, chosen by {@link UnitReselection} from the statistics over all of the
+     * sublayer's columns ({@code every}), with lambda = alpha · trace(G) / N of the full sublayer.
+     */
+    private static int[] choose(Projection every, ProjectionStatistics stats, ReconstructionSettings settings,
+                                int[][] groups, int keep) {
+        try {
+            return new UnitReselection(stats, toDouble(every.w), stats.lambda(settings.relativeRidge()), groups)
+                    .keep(keep);
+        } catch (IllegalStateException e) {
+            throw new ReconstructionException(every.layer, every.name, "re-selection: " + e.getMessage());
+        }
+    }
+
+    /** How many of {@code chosen} are not in {@code original} (both ascending unit indices). */
+    static int changed(int[] original, int[] chosen) {
+        int n = 0;
+        for (int u : chosen) {
+            if (java.util.Arrays.binarySearch(original, u) < 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static boolean[] membership(int[] kept, int size) {
+        boolean[] b = new boolean[size];
+        for (int u : kept) {
+            b[u] = true;
+        }
+        return b;
+    }
+
+    private static int[] range(int n) {
+        int[] r = new int[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = i;
+        }
+        return r;
     }
 
     /** Context columns of the kept heads: h·d_h .. h·d_h + d_h - 1 for each kept h. */
@@ -204,25 +282,25 @@ public final class Reconstructor {
         }
 
         ProjectionStatistics newStatistics(Repair repair, int outputs) {
-            return new ProjectionStatistics(repair == Repair.FULL ? cols.length : 0, outputs);
+            return new ProjectionStatistics(repair.refitsWeights() ? cols.length : 0, outputs);
         }
 
-        SublayerRefit fit(ProjectionStatistics stats, ReconstructionSettings settings) {
+        SublayerRefit fit(ProjectionStatistics stats, ReconstructionSettings settings, int reselected) {
             double[] w0 = toDouble(w);
             double[] b0 = toDouble(b);
             ProjectionStatistics.Fit fit;
             try {
-                fit = settings.repair() == Repair.FULL ? stats.solve(w0, b0, settings.relativeRidge())
+                fit = settings.repair().refitsWeights() ? stats.solve(w0, b0, settings.relativeRidge())
                         : stats.solveBias(new double[0], b0);
             } catch (IllegalStateException e) {
                 throw new ReconstructionException(layer, name, e.getMessage());
             }
-            if (settings.repair() == Repair.FULL) {
+            if (settings.repair().refitsWeights()) {
                 w = toFloat(fit.weights());
             }
             b = toFloat(fit.bias());
             return new SublayerRefit(layer, name, SublayerRefit.REFIT, cols.length, fit.tokens(), fit.lambda(),
-                    fit.errorBefore(), fit.errorAfter(), fit.underdetermined());
+                    fit.errorBefore(), fit.errorAfter(), fit.underdetermined(), reselected);
         }
 
         /** H W + b for the student, [T, d]. */
