@@ -36,6 +36,12 @@ import java.util.Objects;
  * removed at or below it is left as it is (the dense weights are then the exact solution), and one that keeps no
  * unit is skipped, as the masked model does.
  *
+ * <p>{@link Repair#RESELECT}: for a sublayer that removes units, the statistics span all of its columns (every
+ * head's context, every neuron) on the same student input; {@link UnitReselection} chooses as many units as the
+ * mask keeps there, and the kept columns' sub-block of those statistics is solved as for {@link Repair#FULL}. The
+ * layers above then see the student stream of the re-selected, refit layer. The result's
+ * {@link Reconstruction#mask()} is the mask so chosen (same per-layer counts, so the same FLOPs).
+ *
  * <p>Memory: the two residual streams x_T and x_S of every calibration token are held on the Java heap (2·R·S·d
  * floats over all shards, padding included: 128 sequences of 64 tokens at d = 384 are 25 MB); activations are
  * computed in micro-batches of at most {@code tokensPerPass} rows, and the statistics are (k + 1)² + (k + 1)·d
