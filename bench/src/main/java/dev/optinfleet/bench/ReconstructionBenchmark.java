@@ -5,12 +5,14 @@ import dev.optinfleet.core.budget.SolvedMask;
 import dev.optinfleet.core.budget.UnitScores;
 import dev.optinfleet.core.checkpoint.Checkpoint;
 import dev.optinfleet.core.eval.Evaluator;
+import dev.optinfleet.core.mask.UnitMask;
 import dev.optinfleet.core.model.Encoder;
 import dev.optinfleet.core.prune.CheckpointSlicer;
 import dev.optinfleet.core.reconstruct.Reconstruction;
 import dev.optinfleet.core.reconstruct.ReconstructionSettings;
 import dev.optinfleet.core.reconstruct.Reconstructor;
 import dev.optinfleet.core.reconstruct.Repair;
+import dev.optinfleet.core.reconstruct.SublayerRefit;
 import dev.optinfleet.core.scoring.ScoreCombiner;
 import dev.optinfleet.core.scoring.ScorerKind;
 import dev.optinfleet.core.scoring.ScoringSettings;
@@ -25,38 +27,74 @@ import java.util.Map;
 
 /**
  * Issue 15's quality benchmark: the default scorer's masks (fisher_trajectory) at budgets 1.0 .. 0.4, evaluated as
- * sliced models with no repair (mask only), with bias compensation only, and with full least-squares
- * reconstruction, on each labelled task (bench/data/debian-sections and bench/data/man-sections), with the
- * validation split, several calibration draws and the paired bootstrap of {@link QualityReport} against mask only.
- * Reconstruction uses the draw's scoring calibration texts (unlabelled). A row's time is scoring plus, for every
- * budget, reconstruction. A report is printed after every draw, so a run cut short still leaves its tables.
+ * sliced models with no repair (mask only), with bias compensation only, with full least-squares reconstruction
+ * and with reconstruction plus re-selection (the units each layer keeps chosen again on the repaired model, same
+ * counts; the re-selected mask is the one sliced), on each labelled task (bench/data/debian-sections and
+ * bench/data/man-sections), with the validation split, several calibration draws and the paired bootstrap of
+ * {@link QualityReport} against mask only, and re-selection against full reconstruction. Reconstruction uses the
+ * draw's scoring calibration texts (unlabelled). A row's time is scoring plus, for every budget, reconstruction. A
+ * report is printed after every draw, so a run cut short still leaves its tables.
  *
- * <p>Arguments: {@code [draws=3] [samples=128] [taskDir...=bench/data/debian-sections bench/data/man-sections]}.
+ * <p>Arguments: {@code [--budgets=1.0,0.9,...,0.4] [--repairs=none,bias,full,reselect] [draws=3] [samples=128]
+ * [taskDir...=bench/data/debian-sections bench/data/man-sections]}; {@code none} (mask only, the baseline) is
+ * always run. One task, one draw, two budgets, no bias row:
+ * {@code --budgets=0.6,0.5 --repairs=full,reselect 1 32 bench/data/debian-sections}.
  */
 public final class ReconstructionBenchmark {
-    static final double[] BUDGETS = {1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4};
+    static final double[] DEFAULT_BUDGETS = {1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4};
     static final String MASK_ONLY = "mask only";
-    static final Map<String, Repair> VARIANTS = new LinkedHashMap<>();
+    static final String FULL = "full reconstruction";
+    static final String RESELECT = "reconstruction with re-selection";
+    static final Map<String, Repair> ALL_VARIANTS = new LinkedHashMap<>();
 
     static {
-        VARIANTS.put(MASK_ONLY, Repair.NONE);
-        VARIANTS.put("bias compensation", Repair.BIAS);
-        VARIANTS.put("full reconstruction", Repair.FULL);
+        ALL_VARIANTS.put(MASK_ONLY, Repair.NONE);
+        ALL_VARIANTS.put("bias compensation", Repair.BIAS);
+        ALL_VARIANTS.put(FULL, Repair.FULL);
+        ALL_VARIANTS.put(RESELECT, Repair.RESELECT);
     }
 
+    /** The budgets and rows of this run (set from the arguments). */
+    static double[] BUDGETS = DEFAULT_BUDGETS;
+    static final Map<String, Repair> VARIANTS = new LinkedHashMap<>(ALL_VARIANTS);
+
     public static void main(String[] args) {
-        int draws = args.length > 0 ? Integer.parseInt(args[0]) : 3;
-        int samples = args.length > 1 ? Integer.parseInt(args[1]) : 128;
+        List<String> positional = new ArrayList<>();
+        for (String a : args) {
+            if (a.startsWith("--budgets=")) {
+                BUDGETS = java.util.Arrays.stream(a.substring("--budgets=".length()).split(","))
+                        .mapToDouble(Double::parseDouble).toArray();
+                for (double b : BUDGETS) {
+                    if (!(b > 0 && b <= 1)) {
+                        throw new IllegalArgumentException("--budgets: " + b + " is not in (0, 1]");
+                    }
+                }
+            } else if (a.startsWith("--repairs=")) {
+                List<Repair> chosen = new ArrayList<>();
+                for (String r : a.substring("--repairs=".length()).split(",")) {
+                    chosen.add(Repair.parse("--repairs", r));
+                }
+                VARIANTS.entrySet().removeIf(e -> e.getValue() != Repair.NONE && !chosen.contains(e.getValue()));
+            } else if (a.startsWith("--")) {
+                throw new IllegalArgumentException("unknown option " + a + "; expected --budgets=B,B,... or"
+                        + " --repairs=none,bias,full,reselect");
+            } else {
+                positional.add(a);
+            }
+        }
+        int draws = positional.size() > 0 ? Integer.parseInt(positional.get(0)) : 3;
+        int samples = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : 128;
         List<Path> dirs = new ArrayList<>();
-        for (int i = 2; i < args.length; i++) {
-            dirs.add(Path.of(args[i]));
+        for (int i = 2; i < positional.size(); i++) {
+            dirs.add(Path.of(positional.get(i)));
         }
         if (dirs.isEmpty()) {
             dirs = List.of(Path.of("bench/data/debian-sections"), Path.of("bench/data/man-sections"));
         }
         ReconstructionSettings base = ReconstructionSettings.defaults();
-        System.out.printf("%d draws, fisher_trajectory on %d samples, relative ridge %s, %d tokens per pass%n",
-                draws, samples, BenchFormat.number(base.relativeRidge()), base.tokensPerPass());
+        System.out.printf("%d draws, fisher_trajectory on %d samples, relative ridge %s, %d tokens per pass,"
+                + " budgets %s, rows %s%n", draws, samples, BenchFormat.number(base.relativeRidge()),
+                base.tokensPerPass(), java.util.Arrays.toString(BUDGETS), VARIANTS.keySet());
         List<QualityTask> tasks = new ArrayList<>();
         List<int[][]> dense = new ArrayList<>();
         List<Map<String, QualityRow>> rows = new ArrayList<>();
@@ -78,6 +116,15 @@ public final class ReconstructionBenchmark {
                 for (int t = 0; t < tasks.size(); t++) {
                     System.out.printf("%n=== %s after %d draw(s) ===%n", dirs.get(t), d + 1);
                     QualityReport.print(rows.get(t), BUDGETS, d + 1, MASK_ONLY, List.of());
+                    if (rows.get(t).containsKey(FULL) && rows.get(t).containsKey(RESELECT)) {
+                        // issue 15: keep re-selection only if it pays against full reconstruction on validation
+                        System.out.printf("%n=== %s after %d draw(s): re-selection against full reconstruction"
+                                + " ===%n", dirs.get(t), d + 1);
+                        Map<String, QualityRow> pair = new LinkedHashMap<>();
+                        pair.put(FULL, rows.get(t).get(FULL));
+                        pair.put(RESELECT, rows.get(t).get(RESELECT));
+                        QualityReport.print(pair, BUDGETS, d + 1, FULL, List.of());
+                    }
                 }
             }
         } finally {
@@ -118,13 +165,23 @@ public final class ReconstructionBenchmark {
                     int[] predictedValidation = dense[1];
                     if (m != null) {
                         Checkpoint weights = model;
+                        UnitMask applied = m.mask();
                         if (v.getValue() != Repair.NONE) {
                             Reconstruction r = Reconstructor.reconstruct(denseEncoder, model, m.mask(), calibration,
                                     ReconstructionSettings.of(v.getValue()).withRelativeRidge(base.relativeRidge()));
                             weights = r.checkpoint();
+                            applied = r.mask();
                             seconds.merge(v.getKey(), r.seconds(), Double::sum);
+                            if (v.getValue() == Repair.RESELECT) {
+                                int swapped = r.refits().stream().mapToInt(SublayerRefit::reselected).sum();
+                                System.out.printf("%s draw %d budget %s: re-selection swapped %d of %d kept heads"
+                                        + " and neurons (%.1f s); kept fraction %.4f%n", dir.getFileName(), d,
+                                        BenchFormat.number(BUDGETS[b]), swapped, applied.keptHeadCount()
+                                        + applied.keptNeuronCount(), r.seconds(),
+                                        task.flops.prunableMacs(applied) / task.flops.densePrunableMacs());
+                            }
                         }
-                        try (Encoder pruned = Encoder.load(CheckpointSlicer.slice(weights, m.mask()))) {
+                        try (Encoder pruned = Encoder.load(CheckpointSlicer.slice(weights, applied))) {
                             predictedTest = task.evaluator.predict(pruned, null, task.test);
                             predictedValidation = task.evaluator.predict(pruned, null, task.validation);
                         }

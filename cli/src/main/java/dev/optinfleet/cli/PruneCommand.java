@@ -59,8 +59,10 @@ final class PruneCommand implements Callable<Integer> {
 
     @Option(names = "--repair", paramLabel = "MODE",
             description = "how the kept weights are repaired after masking: none (mask only), bias (output biases"
-                    + " only) or full (kept columns and biases of every output projection by ridge least squares on"
-                    + " the calibration texts, layer by layer; docs/reconstruction.md). Default: ${DEFAULT-VALUE}.")
+                    + " only), full (kept columns and biases of every output projection by ridge least squares on"
+                    + " the calibration texts, layer by layer) or reselect (full, choosing each layer's kept heads and"
+                    + " neurons again on the repaired model, same counts per layer; docs/reconstruction.md)."
+                    + " Default: ${DEFAULT-VALUE}.")
     String repair = ReconstructionSettings.DEFAULT_REPAIR.wireName();
 
     @Option(names = "--workers", defaultValue = "2", description = "workers of the embedded fleet (default 2).")

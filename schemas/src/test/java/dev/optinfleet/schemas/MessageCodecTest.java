@@ -26,6 +26,7 @@ class MessageCodecTest {
     void jobRequestRepairIsOptionalAndCheckedNamingTheField() {
         assertEquals(null, REQUEST.repair(), "absent means the product default");
         assertEquals("bias", Json.read(Json.write(REQUEST.withRepair("bias")), JobRequest.class).repair());
+        assertEquals("reselect", Json.read(Json.write(REQUEST.withRepair("reselect")), JobRequest.class).repair());
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> REQUEST.withRepair("partial"));
         assertTrue(e.getMessage().contains("repair") && e.getMessage().contains("partial"), e.getMessage());

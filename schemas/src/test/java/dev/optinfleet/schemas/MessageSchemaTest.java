@@ -95,6 +95,9 @@ class MessageSchemaTest {
     @Test
     void everyMessageTheRecordsWriteIsValid() throws Exception {
         assertValid("job-request.schema.json", FULL_REQUEST);
+        for (String repair : JobRequest.REPAIRS) {
+            assertValid("job-request.schema.json", FULL_REQUEST.withRepair(repair));
+        }
         assertValid("job-request.schema.json", new JobRequest(1, null, "s3://m/model.onnx", null,
                 List.of("s3://d/s.jsonl"), List.of(1.0), null, null, null, null, null, null));
         assertValid("scoring-task.schema.json", new ScoringTaskMessage(1, "job-1", "t-1", "s3://m/a/config.json",

@@ -10,6 +10,7 @@ import dev.optinfleet.core.checkpoint.onnx.OnnxExporter;
 import dev.optinfleet.core.flops.FlopModel;
 import dev.optinfleet.core.flops.FlopReport;
 import dev.optinfleet.core.io.AtomicFiles;
+import dev.optinfleet.core.mask.UnitMask;
 import dev.optinfleet.core.model.Encoder;
 import dev.optinfleet.core.prune.CheckpointSlicer;
 import dev.optinfleet.core.reconstruct.Reconstruction;
@@ -111,14 +112,20 @@ public final class JobOutputs {
         try (Encoder encoder = repairing.repair() == Repair.NONE ? null : Encoder.load(dense)) {
             for (double budget : budgets) {
                 SolvedMask solved = solver.solve(budget);
+                Checkpoint weights = dense;
+                Reconstruction r = null;
+                if (encoder != null) {
+                    r = Reconstructor.reconstruct(encoder, dense, solved.mask(), repairing.calibration(),
+                            repairing.settings());
+                    weights = r.checkpoint();
+                    // re-selection may keep other units (same per-layer counts): the mask written, sliced and
+                    // reported is the one the refit weights belong to
+                    solved = applied(solved, r.mask(), scores, flops);
+                }
                 FlopReport report = flops.report(solved.mask());
                 MaskDocument doc = MaskDocuments.of(dense.name(), scores.weightsSha256(), solved, report, scorer,
                         scores.settings());
-                Checkpoint weights = dense;
-                if (encoder != null) {
-                    Reconstruction r = Reconstructor.reconstruct(encoder, dense, solved.mask(),
-                            repairing.calibration(), repairing.settings());
-                    weights = r.checkpoint();
+                if (r != null) {
                     doc = doc.withReconstruction(ReconstructionRecords.of(r));
                 }
                 Path dir = out.resolve(budgetDirName(budget));
@@ -132,6 +139,36 @@ public final class JobOutputs {
             }
         }
         return outputs;
+    }
+
+    /**
+     * The solved mask replaced by the one reconstruction applied, when they differ: its kept fraction from
+     * {@code flops} and its kept importance as the sum of the scorer's scores over the units now kept (so it is
+     * at most the solver's, which maximised it).
+     *
+     * @throws IllegalStateException when the applied mask costs more than the budget allows (re-selection keeps
+     *                               the per-layer counts, so this would be a bug)
+     */
+    static SolvedMask applied(SolvedMask solved, UnitMask mask, ScoresDocument scores, FlopModel flops) {
+        if (mask.equals(solved.mask())) {
+            return solved;
+        }
+        double fraction = flops.report(mask).keptFraction();
+        if (fraction > solved.budget() * (1 + BudgetSolver.RELATIVE_TOLERANCE)) {
+            throw new IllegalStateException("the re-selected mask keeps " + fraction + " of the prunable FLOPs,"
+                    + " over the budget " + solved.budget());
+        }
+        double importance = 0;
+        for (int l = 0; l < mask.layers(); l++) {
+            for (int h : mask.keptHeads(l)) {
+                importance += scores.headScores()[l][h];
+            }
+            for (int i : mask.keptNeurons(l)) {
+                importance += scores.neuronScores()[l][i];
+            }
+        }
+        return new SolvedMask(mask, solved.budget(), fraction, importance, mask.keptHeadCount(),
+                mask.keptNeuronCount());
     }
 
     /** "budget-0.6" for 0.6, "budget-0.455" for 0.455. */

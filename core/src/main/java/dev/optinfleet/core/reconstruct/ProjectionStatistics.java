@@ -57,6 +57,26 @@ public final class ProjectionStatistics {
         return tokens;
     }
 
+    /** HᵀH [k·k], row-major; the array itself (read only). */
+    double[] gram() {
+        return gram;
+    }
+
+    /** HᵀY [k·d]; the array itself (read only). */
+    double[] cross() {
+        return cross;
+    }
+
+    /** 1ᵀH [k]; the array itself (read only). */
+    double[] sumH() {
+        return sumH;
+    }
+
+    /** 1ᵀY [d]; the array itself (read only). */
+    double[] sumY() {
+        return sumY;
+    }
+
     /**
      * Adds one micro-batch's partial sums (already restricted to real tokens).
      *
@@ -86,6 +106,43 @@ public final class ProjectionStatistics {
     }
 
     /**
+     * The statistics of a subset of the inputs: the rows and columns {@code columns} of HᵀH, the rows of HᵀY and
+     * of s_H; s_Y, q and n unchanged. Exactly what accumulating H[:, columns] alone would give.
+     *
+     * @param columns input indices in [0, k), distinct, in the order the subset's inputs take
+     */
+    public ProjectionStatistics subset(int[] columns) {
+        ProjectionStatistics s = new ProjectionStatistics(columns.length, d);
+        boolean[] seen = new boolean[k];
+        for (int a = 0; a < columns.length; a++) {
+            int i = columns[a];
+            if (i < 0 || i >= k || seen[i]) {
+                throw new IllegalArgumentException("subset column " + i + " is out of [0, " + k + ") or repeated");
+            }
+            seen[i] = true;
+            for (int b = 0; b < columns.length; b++) {
+                s.gram[a * columns.length + b] = gram[i * k + columns[b]];
+            }
+            System.arraycopy(cross, i * d, s.cross, a * d, d);
+            s.sumH[a] = sumH[i];
+        }
+        System.arraycopy(sumY, 0, s.sumY, 0, d);
+        s.sumSquaresY = sumSquaresY;
+        s.tokens = tokens;
+        return s;
+    }
+
+    /** lambda = alpha · trace(HᵀH) / k, the ridge term {@link #solve} uses (1·alpha when the trace is 0; 0 if k = 0). */
+    public double lambda(double alpha) {
+        double trace = 0;
+        for (int i = 0; i < k; i++) {
+            trace += gram[i * k + i];
+        }
+        // An all-zero H (e.g. every kept activation exactly 0) has trace 0: any lambda > 0 then keeps W at W0.
+        return k == 0 ? 0 : alpha * (trace > 0 ? trace / k : 1);
+    }
+
+    /**
      * The ridge solution around {@code w0}.
      *
      * @param w0    current weights [k·d], row-major [in, out]
@@ -98,12 +155,16 @@ public final class ProjectionStatistics {
         if (tokens == 0) {
             throw new IllegalStateException("no calibration tokens were added");
         }
-        double trace = 0;
-        for (int i = 0; i < k; i++) {
-            trace += gram[i * k + i];
+        return solveWithLambda(w0, b0, lambda(alpha));
+    }
+
+    /** As {@link #solve} with the ridge term given absolutely (lambda > 0 unless k = 0). */
+    public Fit solveWithLambda(double[] w0, double[] b0, double lambda) {
+        requireLength(w0, k * d, "w0");
+        requireLength(b0, d, "b0");
+        if (tokens == 0) {
+            throw new IllegalStateException("no calibration tokens were added");
         }
-        // An all-zero H (e.g. every kept activation exactly 0) has trace 0: any lambda > 0 then keeps W at W0.
-        double lambda = k == 0 ? 0 : alpha * (trace > 0 ? trace / k : 1);
         int m = k + 1;
         DMatrixRMaj a = new DMatrixRMaj(m, m);
         DMatrixRMaj rhs = new DMatrixRMaj(m, d);

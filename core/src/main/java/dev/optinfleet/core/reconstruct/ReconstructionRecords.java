@@ -19,6 +19,6 @@ public final class ReconstructionRecords {
         }
         Repair repair = r.settings().repair();
         return new MaskDocument.Reconstruction(repair.wireName(),
-                repair == Repair.FULL ? r.settings().relativeRidge() : 0, r.samples(), r.tokens(), sublayers);
+                repair.refitsWeights() ? r.settings().relativeRidge() : 0, r.samples(), r.tokens(), sublayers);
     }
 }

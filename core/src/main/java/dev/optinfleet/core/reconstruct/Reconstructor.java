@@ -36,6 +36,12 @@ import java.util.Objects;
  * removed at or below it is left as it is (the dense weights are then the exact solution), and one that keeps no
  * unit is skipped, as the masked model does.
  *
+ * <p>{@link Repair#RESELECT}: for a sublayer that removes units, the statistics span all of its columns (every
+ * head's context, every neuron) on the same student input; {@link UnitReselection} chooses as many units as the
+ * mask keeps there, and the kept columns' sub-block of those statistics is solved as for {@link Repair#FULL}. The
+ * layers above then see the student stream of the re-selected, refit layer. The result's
+ * {@link Reconstruction#mask()} is the mask so chosen (same per-layer counts, so the same FLOPs).
+ *
  * <p>Memory: the two residual streams x_T and x_S of every calibration token are held on the Java heap (2·R·S·d
  * floats over all shards, padding included: 128 sequences of 64 tokens at d = 384 are 25 MB); activations are
  * computed in micro-batches of at most {@code tokensPerPass} rows, and the statistics are (k + 1)² + (k + 1)·d
@@ -95,35 +101,70 @@ public final class Reconstructor {
         }
         Map<String, FloatTensor> tensors = new LinkedHashMap<>(dense.tensors());
         List<SublayerRefit> refits = new ArrayList<>();
+        boolean reselect = settings.repair() == Repair.RESELECT;
+        boolean[][] appliedHeads = mask.heads();
+        boolean[][] appliedNeurons = mask.neurons();
         boolean drift = false;
         int d = c.hiddenSize();
+        int[] allHeads = range(c.numHeads());
+        int[] allNeurons = range(c.intermediateSize());
         for (int l = 0; l < c.numLayers(); l++) {
-            int[] headCols = headColumns(mask.keptHeads(l), c.headDim());
-            Projection attention = new Projection(l, SublayerRefit.ATTENTION, headCols,
-                    tensors.get(TensorNames.attentionOutput(l, "weight")),
-                    tensors.get(TensorNames.attentionOutput(l, "bias")));
-            boolean attentionRemoves = headCols.length < c.hiddenSize();
+            FloatTensor wo = tensors.get(TensorNames.attentionOutput(l, "weight"));
+            FloatTensor bo = tensors.get(TensorNames.attentionOutput(l, "bias"));
+            int[] keptHeads = mask.keptHeads(l);
+            int[] headCols = headColumns(keptHeads, c.headDim());
+            Projection attention = new Projection(l, SublayerRefit.ATTENTION, headCols, wo, bo);
+            boolean attentionRemoves = keptHeads.length < c.numHeads();
             SublayerRefit attentionRefit = attention.plan(drift || attentionRemoves, headCols.length);
-            if (attentionRefit == null) {
+            if (attentionRefit == null && reselect && attentionRemoves) {
+                // statistics over every head's context columns, the kept heads chosen from them, their sub-block fit
+                Projection every = new Projection(l, SublayerRefit.ATTENTION, headColumns(allHeads, c.headDim()),
+                        wo, bo);
+                ProjectionStatistics stats = every.newStatistics(settings.repair(), d);
+                for (Part p : parts) {
+                    p.addAttentionStatistics(encoder, every, stats, settings.repair());
+                }
+                int[] chosen = choose(every, stats, settings, UnitReselection.headGroups(c.numHeads(),
+                        c.headDim()), keptHeads.length);
+                headCols = headColumns(chosen, c.headDim());
+                attention = new Projection(l, SublayerRefit.ATTENTION, headCols, wo, bo);
+                attentionRefit = attention.fit(stats.subset(headCols), settings, changed(keptHeads, chosen));
+                appliedHeads[l] = membership(chosen, c.numHeads());
+            } else if (attentionRefit == null) {
                 ProjectionStatistics stats = attention.newStatistics(settings.repair(), d);
                 for (Part p : parts) {
                     p.addAttentionStatistics(encoder, attention, stats, settings.repair());
                 }
-                attentionRefit = attention.fit(stats, settings);
+                attentionRefit = attention.fit(stats, settings, 0);
             }
             refits.add(attentionRefit);
             drift |= attentionRemoves;
 
+            FloatTensor w2 = tensors.get(TensorNames.output(l, "weight"));
+            FloatTensor b2 = tensors.get(TensorNames.output(l, "bias"));
             int[] neuronCols = mask.keptNeurons(l);
-            Projection ffn = new Projection(l, SublayerRefit.FFN, neuronCols,
-                    tensors.get(TensorNames.output(l, "weight")), tensors.get(TensorNames.output(l, "bias")));
+            Projection ffn = new Projection(l, SublayerRefit.FFN, neuronCols, w2, b2);
             boolean ffnRemoves = neuronCols.length < c.intermediateSize();
             SublayerRefit ffnPlan = ffn.plan(drift || ffnRemoves, neuronCols.length);
-            ProjectionStatistics ffnStats = ffnPlan == null ? ffn.newStatistics(settings.repair(), d) : null;
+            // with re-selection the statistics cover every neuron (the same pass that applies the attention)
+            Projection ffnInputs = ffnPlan == null && reselect && ffnRemoves
+                    ? new Projection(l, SublayerRefit.FFN, allNeurons, w2, b2) : ffn;
+            ProjectionStatistics ffnStats = ffnPlan == null ? ffnInputs.newStatistics(settings.repair(), d) : null;
             for (Part p : parts) {
-                p.applyAttention(encoder, attention, ffn, ffnStats, settings.repair());
+                p.applyAttention(encoder, attention, ffnInputs, ffnStats, settings.repair());
             }
-            SublayerRefit ffnRefit = ffnPlan != null ? ffnPlan : ffn.fit(ffnStats, settings);
+            SublayerRefit ffnRefit;
+            if (ffnPlan != null) {
+                ffnRefit = ffnPlan;
+            } else if (ffnInputs != ffn) {
+                int[] chosen = choose(ffnInputs, ffnStats, settings,
+                        UnitReselection.neuronGroups(c.intermediateSize()), neuronCols.length);
+                ffn = new Projection(l, SublayerRefit.FFN, chosen, w2, b2);
+                ffnRefit = ffn.fit(ffnStats.subset(chosen), settings, changed(neuronCols, chosen));
+                appliedNeurons[l] = membership(chosen, c.intermediateSize());
+            } else {
+                ffnRefit = ffn.fit(ffnStats, settings, 0);
+            }
             refits.add(ffnRefit);
             drift |= ffnRemoves;
             for (Part p : parts) {
@@ -133,7 +174,50 @@ public final class Reconstructor {
             ffn.writeInto(tensors);
         }
         Checkpoint refit = Checkpoint.of("reconstruction of " + dense.name(), dense.name(), c, tensors);
-        return new Reconstruction(refit, settings, samples, tokens, refits, (System.nanoTime() - start) / 1e9);
+        UnitMask applied = reselect ? new UnitMask(appliedHeads, appliedNeurons) : mask;
+        return new Reconstruction(refit, applied, settings, samples, tokens, refits,
+                (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * The {@code keep} units to keep, chosen by {@link UnitReselection} from the statistics over all of the
+     * sublayer's columns ({@code every}), with lambda = alpha · trace(G) / N of the full sublayer.
+     */
+    private static int[] choose(Projection every, ProjectionStatistics stats, ReconstructionSettings settings,
+                                int[][] groups, int keep) {
+        try {
+            return new UnitReselection(stats, toDouble(every.w), stats.lambda(settings.relativeRidge()), groups)
+                    .keep(keep);
+        } catch (IllegalStateException e) {
+            throw new ReconstructionException(every.layer, every.name, "re-selection: " + e.getMessage());
+        }
+    }
+
+    /** How many of {@code chosen} are not in {@code original} (both ascending unit indices). */
+    static int changed(int[] original, int[] chosen) {
+        int n = 0;
+        for (int u : chosen) {
+            if (java.util.Arrays.binarySearch(original, u) < 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static boolean[] membership(int[] kept, int size) {
+        boolean[] b = new boolean[size];
+        for (int u : kept) {
+            b[u] = true;
+        }
+        return b;
+    }
+
+    private static int[] range(int n) {
+        int[] r = new int[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = i;
+        }
+        return r;
     }
 
     /** Context columns of the kept heads: h·d_h .. h·d_h + d_h - 1 for each kept h. */
@@ -204,25 +288,25 @@ public final class Reconstructor {
         }
 
         ProjectionStatistics newStatistics(Repair repair, int outputs) {
-            return new ProjectionStatistics(repair == Repair.FULL ? cols.length : 0, outputs);
+            return new ProjectionStatistics(repair.refitsWeights() ? cols.length : 0, outputs);
         }
 
-        SublayerRefit fit(ProjectionStatistics stats, ReconstructionSettings settings) {
+        SublayerRefit fit(ProjectionStatistics stats, ReconstructionSettings settings, int reselected) {
             double[] w0 = toDouble(w);
             double[] b0 = toDouble(b);
             ProjectionStatistics.Fit fit;
             try {
-                fit = settings.repair() == Repair.FULL ? stats.solve(w0, b0, settings.relativeRidge())
+                fit = settings.repair().refitsWeights() ? stats.solve(w0, b0, settings.relativeRidge())
                         : stats.solveBias(new double[0], b0);
             } catch (IllegalStateException e) {
                 throw new ReconstructionException(layer, name, e.getMessage());
             }
-            if (settings.repair() == Repair.FULL) {
+            if (settings.repair().refitsWeights()) {
                 w = toFloat(fit.weights());
             }
             b = toFloat(fit.bias());
             return new SublayerRefit(layer, name, SublayerRefit.REFIT, cols.length, fit.tokens(), fit.lambda(),
-                    fit.errorBefore(), fit.errorAfter(), fit.underdetermined());
+                    fit.errorBefore(), fit.errorAfter(), fit.underdetermined(), reselected);
         }
 
         /** H W + b for the student, [T, d]. */

@@ -12,10 +12,14 @@ import java.util.Locale;
  *       FLAP's compensation b += Σ_removed E[h_i] W[:, i], extended by the drift earlier layers left in the
  *       residual stream (the same target Y as {@link #FULL}).</li>
  *   <li>{@link #FULL}: the kept columns and the bias by ridge least squares (K-prune's weight tuning).</li>
+ *   <li>{@link #RESELECT}: as {@link #FULL}, but before each sublayer is refit its kept units are chosen again on
+ *       the repaired model's input, keeping the mask's per-layer counts (so the same FLOPs): K-prune's rescoring of
+ *       the remaining units, with the closed-form criterion of {@link UnitReselection}. The applied mask
+ *       ({@link Reconstruction#mask()}) then differs from the scorer's.</li>
  * </ul>
  */
 public enum Repair {
-    NONE("none"), BIAS("bias"), FULL("full");
+    NONE("none"), BIAS("bias"), FULL("full"), RESELECT("reselect");
 
     private final String wireName;
 
@@ -26,6 +30,11 @@ public enum Repair {
     /** The name in mask.json, job requests and on the command line. */
     public String wireName() {
         return wireName;
+    }
+
+    /** Whether the kept columns of W are refit (not only the bias). */
+    public boolean refitsWeights() {
+        return this == FULL || this == RESELECT;
     }
 
     /**

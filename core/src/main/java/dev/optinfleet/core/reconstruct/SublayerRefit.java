@@ -17,9 +17,11 @@ import java.util.Objects;
  * @param errorBefore     ||H W0 + b0 - Y||² summed over calibration tokens (0 unless refit)
  * @param errorAfter      ||H W* + b* - Y||² (0 unless refit)
  * @param underdetermined fewer tokens than kept columns: solvable only through the ridge term
+ * @param reselected      units (heads or neurons) kept now that the scorer's mask had removed (as many kept units
+ *                        of the scorer's went instead); 0 unless {@link Repair#RESELECT}
  */
 public record SublayerRefit(int layer, String sublayer, String status, int kept, long tokens, double lambda,
-                            double errorBefore, double errorAfter, boolean underdetermined) {
+                            double errorBefore, double errorAfter, boolean underdetermined, int reselected) {
     public static final String ATTENTION = "attention";
     public static final String FFN = "ffn";
     public static final String REFIT = "refit";
@@ -32,6 +34,6 @@ public record SublayerRefit(int layer, String sublayer, String status, int kept,
     }
 
     static SublayerRefit untouched(int layer, String sublayer, String status, int kept) {
-        return new SublayerRefit(layer, sublayer, status, kept, 0, 0, 0, 0, false);
+        return new SublayerRefit(layer, sublayer, status, kept, 0, 0, 0, 0, false, 0);
     }
 }

@@ -21,8 +21,9 @@ import java.util.List;
  * @param outputPrefix    s3://bucket/prefix for results; null = coordinator default
  * @param evaluationUri   labelled JSON Lines for accuracy in the report; optional
  * @param source          who asked: rest, cli, event
- * @param repair          how the kept weights are repaired after masking: none, bias or full (least-squares
- *                        reconstruction on the calibration shards, run in the coordinator's finishing step); null =
+ * @param repair          how the kept weights are repaired after masking: none, bias, full (least-squares
+ *                        reconstruction on the calibration shards, run in the coordinator's finishing step) or
+ *                        reselect (full, choosing each layer's kept units again on the repaired model); null =
  *                        the product default, which the coordinator records in the request before planning
  */
 public record JobRequest(int schemaVersion, String name, String modelUri, String tokenizerUri,
@@ -31,7 +32,7 @@ public record JobRequest(int schemaVersion, String name, String modelUri, String
                          String source, String repair) {
     public static final int SCHEMA_VERSION = 1;
     /** Accepted values of {@code repair}. */
-    public static final List<String> REPAIRS = List.of("none", "bias", "full");
+    public static final List<String> REPAIRS = List.of("none", "bias", "full", "reselect");
 
     /** A request with the product's default repair. */
     public JobRequest(int schemaVersion, String name, String modelUri, String tokenizerUri,

@@ -356,9 +356,11 @@ public record MaskDocument(int schemaVersion, Model model, double budget, double
      * Whether and how the kept units' output projections were refit after masking (least-squares reconstruction on
      * unlabelled calibration tokens).
      *
-     * @param repair        {@code none}, {@code bias} (output biases only) or {@code full} (kept columns and
-     *                      biases by ridge least squares)
-     * @param relativeRidge alpha of lambda = alpha · trace(HᵀH) / k (0 unless {@code full})
+     * @param repair        {@code none}, {@code bias} (output biases only), {@code full} (kept columns and
+     *                      biases by ridge least squares) or {@code reselect} ({@code full}, with each sublayer's
+     *                      kept units chosen again on the repaired input, same per-layer counts; the document's
+     *                      heads and neurons are then the units actually kept, not the scorer's choice)
+     * @param relativeRidge alpha of lambda = alpha · trace(HᵀH) / k (0 unless {@code full} or {@code reselect})
      * @param samples       calibration sequences used (0 for {@code none})
      * @param tokens        calibration tokens used, padding excluded (0 for {@code none})
      * @param sublayers     per layer, attention then FFN, what was done (empty for {@code none})
@@ -366,7 +368,7 @@ public record MaskDocument(int schemaVersion, Model model, double budget, double
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Reconstruction(String repair, double relativeRidge, int samples, long tokens,
                                  java.util.List<Refit> sublayers) {
-        public static final java.util.List<String> REPAIRS = java.util.List.of("none", "bias", "full");
+        public static final java.util.List<String> REPAIRS = java.util.List.of("none", "bias", "full", "reselect");
 
         public Reconstruction {
             if (!REPAIRS.contains(repair)) {
