@@ -149,10 +149,13 @@ class CoordSecurityTest extends FleetTestBase {
         hostile.put("samples_per_task", with(r, r.budgets(), r.calibrationUris(), r.scoring(), 100_001));
         hostile.put("scoring.token_rows", with(r, r.budgets(), r.calibrationUris(),
                 new ScoringSpec("fisher", 100_000, null, null, null, null, null, null, null, null, null), 4));
+        hostile.put("scoring.max_length", with(r, r.budgets(), r.calibrationUris(),
+                new ScoringSpec("fisher", null, null, null, null, null, null, null, null, null, null, 100_000), 4));
         hostile.put("scoring.fisher_batch", with(r, r.budgets(), r.calibrationUris(),
                 new ScoringSpec("fisher", null, null, null, null, null, null, null, null, null, 1_000_000), 4));
         Map<String, String> caps = Map.of("budgets (count)", "32", "calibration_uris (count)", "256",
-                "samples_per_task", "100000", "scoring.token_rows", "512", "scoring.fisher_batch", "4096");
+                "samples_per_task", "100000", "scoring.token_rows", "512", "scoring.max_length", "512",
+                "scoring.fisher_batch", "4096");
         for (Map.Entry<String, JobRequest> e : hostile.entrySet()) {
             HttpResponse<String> answer = api.post("/jobs", Json.write(e.getValue()));
             assertStatus("POST /jobs with " + e.getKey() + " over its cap", 400, answer);
