@@ -34,8 +34,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  */
 @QuarkusTest
 @WithTestResource(SaslFleetResources.class)
-@org.junit.jupiter.api.Disabled("its SASL broker test resource fails to start in the full suite (boot failure in"
-        + " SaslFleetResources, not yet diagnosed); issue 17 stays open until it runs")
 class CoordKafkaSaslTest {
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
@@ -72,7 +70,8 @@ class CoordKafkaSaslTest {
     }
 
     @Test
-    void aClientWithoutCredentialsOrWithAWrongPasswordIsRefused() {
+    void aClientWithoutCredentialsOrWithAWrongPasswordIsRefused() throws Exception {
+        long endBefore = endOffset(Topics.JOB_REQUESTS);
         // No SASL at all: the broker drops the connection at every try; nothing is ever sent.
         try (KafkaProducer<String, String> anonymous = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers, ProducerConfig.MAX_BLOCK_MS_CONFIG, 3000),
@@ -83,6 +82,7 @@ class CoordKafkaSaslTest {
             System.out.println("SECURITY|Kafka producer without credentials|refused ("
                     + e.getCause().getClass().getSimpleName() + ")");
         }
+        assertEquals(endBefore, endOffset(Topics.JOB_REQUESTS), "the anonymous producer wrote nothing");
         Map<String, Object> wrong = new java.util.HashMap<>(EmbeddedKafka.saslClientProperties(bootstrapServers,
                 "plain-admin", "not-the-password"));
         wrong.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
@@ -93,6 +93,19 @@ class CoordKafkaSaslTest {
             assertInstanceOf(SaslAuthenticationException.class, e.getCause(), e.toString());
             System.out.println("SECURITY|Kafka admin with a wrong password|refused ("
                     + e.getCause().getClass().getSimpleName() + ")");
+        }
+    }
+
+    /** The end offset of partition 0 of {@code topic}, read with the app's own credentials. */
+    private long endOffset(String topic) throws Exception {
+        Map<String, Object> admin = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                AdminClientConfig.SECURITY_PROTOCOL_CONFIG, protocolSetting.orElseThrow(),
+                org.apache.kafka.common.config.SaslConfigs.SASL_MECHANISM, mechanismSetting.orElseThrow(),
+                org.apache.kafka.common.config.SaslConfigs.SASL_JAAS_CONFIG, jaasSetting.orElseThrow());
+        try (Admin client = Admin.create(admin)) {
+            org.apache.kafka.common.TopicPartition partition = new org.apache.kafka.common.TopicPartition(topic, 0);
+            return client.listOffsets(Map.of(partition, org.apache.kafka.clients.admin.OffsetSpec.latest()))
+                    .partitionResult(partition).get(30, TimeUnit.SECONDS).offset();
         }
     }
 }

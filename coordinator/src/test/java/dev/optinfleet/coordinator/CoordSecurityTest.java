@@ -82,15 +82,33 @@ class CoordSecurityTest extends FleetTestBase {
     }
 
     @Test
-    void aJobRecordsWhoSubmittedItWhateverTheBodySaid() {
+    void aJobRecordsWhoSubmittedItWhateverTheBodySaidAndItsRegistryEntryAndReportSaySo() {
         JobRequest r = Api.request("minilm-who", List.of(0.5), null, 4);
+        // The body claims another submitter and source; everything else it asks (repair none, not the default
+        // full) is kept.
         JobRequest claimed = new JobRequest(r.schemaVersion(), r.name(), r.modelUri(), r.tokenizerUri(),
-                r.calibrationUris(), r.budgets(), r.scoring(), null, 4, null, null, "rest:someone-else");
+                r.calibrationUris(), r.budgets(), r.scoring(), null, 4, null, null, "cli", "none", "mallory");
         String id = new Api(root, "jobs").submit(claimed);
-        assertEquals("rest:" + CoordFleetResources.OWNER,
-                api.status(id).path("request").path("source").asText());
-        assertEquals("rest:" + CoordFleetResources.OWNER, finish(id).path("request").path("source").asText(),
+        JsonNode accepted = api.status(id).path("request");
+        assertEquals(CoordFleetResources.OWNER, accepted.path("submitted_by").asText(), accepted.toString());
+        assertEquals("rest", accepted.path("source").asText());
+        assertEquals("none", accepted.path("repair").asText(), "the caller's repair is kept");
+        JsonNode done = finish(id);
+        assertEquals(CoordFleetResources.OWNER, done.path("request").path("submitted_by").asText(),
                 "the finished job's status keeps it");
+        // The registry entry of the job's version names the token's principal.
+        JsonNode versions = Api.json(api.get("/models/minilm-who"));
+        assertEquals(1, versions.size(), versions.toString());
+        assertEquals(id, versions.get(0).path("job_id").asText());
+        assertEquals(CoordFleetResources.OWNER, versions.get(0).path("submitted_by").asText(), versions.toString());
+        // So does the report the job left next to its masks.
+        String report = new String(store.getBytes(S3Uri.parse(done.path("report_uri").asText())),
+                StandardCharsets.UTF_8);
+        assertTrue(report.contains("<th>submitted by</th><td>" + CoordFleetResources.OWNER + "</td>"),
+                "report.html names the submitter");
+        assertFalse(report.contains("mallory"), "the claimed submitter is nowhere");
+        System.out.println("SECURITY|submitted_by claimed in the body (mallory), token of "
+                + CoordFleetResources.OWNER + "|job, registry entry and report say " + CoordFleetResources.OWNER);
     }
 
     @Test
@@ -131,10 +149,13 @@ class CoordSecurityTest extends FleetTestBase {
         hostile.put("samples_per_task", with(r, r.budgets(), r.calibrationUris(), r.scoring(), 100_001));
         hostile.put("scoring.token_rows", with(r, r.budgets(), r.calibrationUris(),
                 new ScoringSpec("fisher", 100_000, null, null, null, null, null, null, null, null, null), 4));
+        hostile.put("scoring.max_length", with(r, r.budgets(), r.calibrationUris(),
+                new ScoringSpec("fisher", null, null, null, null, null, null, null, null, null, null, 100_000), 4));
         hostile.put("scoring.fisher_batch", with(r, r.budgets(), r.calibrationUris(),
                 new ScoringSpec("fisher", null, null, null, null, null, null, null, null, null, 1_000_000), 4));
         Map<String, String> caps = Map.of("budgets (count)", "32", "calibration_uris (count)", "256",
-                "samples_per_task", "100000", "scoring.token_rows", "512", "scoring.fisher_batch", "4096");
+                "samples_per_task", "100000", "scoring.token_rows", "512", "scoring.max_length", "512",
+                "scoring.fisher_batch", "4096");
         for (Map.Entry<String, JobRequest> e : hostile.entrySet()) {
             HttpResponse<String> answer = api.post("/jobs", Json.write(e.getValue()));
             assertStatus("POST /jobs with " + e.getKey() + " over its cap", 400, answer);
@@ -187,6 +208,7 @@ class CoordSecurityTest extends FleetTestBase {
         HttpResponse<String> encoded = uploader.put("/uploads/models/minilm/%2E%2E/%2E%2E/x.json", hostile);
         // Refused either by our key check (400 naming the '..') or, once the server has decoded and normalised the
         // path, by the router (404: no upload route matches); the index check below shows nothing was written.
+        System.out.println("SECURITY|PUT /uploads with an encoded '..' key (%2E%2E)|" + encoded.statusCode());
         assertTrue(encoded.statusCode() == 400 || encoded.statusCode() == 404,
                 "PUT /uploads with an encoded '..' key: " + encoded.statusCode() + " " + encoded.body());
         if (encoded.statusCode() == 400) {

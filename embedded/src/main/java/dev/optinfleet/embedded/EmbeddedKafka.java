@@ -99,8 +99,13 @@ public final class EmbeddedKafka implements AutoCloseable {
                     .setNumBrokerNodes(1)
                     .setNumControllerNodes(1);
             if (sasl) {
-                // The test kit then writes the broker's JAAS file (plain-admin, plain-user1) and turns ACLs on.
+                // The test kit then writes the broker's JAAS file (plain-admin, plain-user1) and turns ACLs on,
+                // with plain-admin the only super user. The controller listener must speak SASL too: left at
+                // PLAINTEXT, the node's own controller and broker registrations arrive there as User:ANONYMOUS,
+                // the authorizer refuses them CLUSTER_ACTION, and the broker never becomes ready ("fatal error
+                // while waiting for the controller to acknowledge that we are caught up").
                 nodeBuilder.setBrokerSecurityProtocol(SecurityProtocol.SASL_PLAINTEXT);
+                nodeBuilder.setControllerSecurityProtocol(SecurityProtocol.SASL_PLAINTEXT);
             }
             TestKitNodes nodes = nodeBuilder.build();
             KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);

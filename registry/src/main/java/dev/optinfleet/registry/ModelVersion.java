@@ -25,6 +25,8 @@ import java.util.Objects;
  * @param version       version number within the name, >= 1
  * @param parent        the model it was pruned from
  * @param jobId         the pruning job that produced it
+ * @param submittedBy   who submitted that job: the authenticated principal of {@code POST /jobs} (the job request's
+ *                      {@code submitted_by}); null when the job had none (a checkpoint event, the request topic)
  * @param budget        the kept fraction of prunable FLOPs asked for, in (0, 1]
  * @param flops         MACs per sequence, prunable and total, before and after
  * @param keptFraction  prunable_after / prunable_before, in [0, 1]
@@ -36,10 +38,10 @@ import java.util.Objects;
  *                      exports existed
  * @param createdAt     registration time, epoch milliseconds
  */
-@JsonPropertyOrder({"schema_version", "name", "version", "parent", "job_id", "budget", "flops", "kept_fraction",
+@JsonPropertyOrder({"schema_version", "name", "version", "parent", "job_id", "submitted_by", "budget", "flops", "kept_fraction",
         "scoring", "accuracy", "checkpoint_uri", "mask_uri", "onnx_uri", "created_at"})
 public record ModelVersion(int schemaVersion, String name, int version, ParentModel parent, String jobId,
-                           double budget, MaskDocument.Flops flops, double keptFraction, Map<String, Object> scoring,
+                           String submittedBy, double budget, MaskDocument.Flops flops, double keptFraction, Map<String, Object> scoring,
                            Double accuracy, String checkpointUri, String maskUri, String onnxUri,
                            long createdAt) {
 
@@ -53,6 +55,10 @@ public record ModelVersion(int schemaVersion, String name, int version, ParentMo
         Checks.atLeast("version", version, 1);
         Objects.requireNonNull(parent, "parent is required");
         Checks.required("job_id", jobId);
+        if (submittedBy != null && (submittedBy.isBlank() || submittedBy.chars().anyMatch(Character::isISOControl))) {
+            throw new IllegalArgumentException("submitted_by must be absent or a name without control characters,"
+                    + " was '" + submittedBy + "'");
+        }
         Checks.budget("budget", budget);
         Objects.requireNonNull(flops, "flops is required");
         if (!(keptFraction >= 0 && keptFraction <= 1)) {

@@ -12,6 +12,7 @@ import java.util.Map;
  * @param name          registered model name (see {@link ModelVersion#checkName})
  * @param parent        the model it was pruned from
  * @param jobId         the pruning job that produced it
+ * @param submittedBy   the principal who submitted the job; null when none was authenticated
  * @param budget        the kept fraction of prunable FLOPs asked for, in (0, 1]
  * @param flops         MACs per sequence, prunable and total, before and after
  * @param keptFraction  prunable_after / prunable_before of the chosen mask
@@ -21,13 +22,14 @@ import java.util.Map;
  * @param maskUri       its mask.json
  * @param onnxUri       its model.onnx, or null when none was written
  */
-public record ModelVersionDraft(String name, ParentModel parent, String jobId, double budget, MaskDocument.Flops flops,
+public record ModelVersionDraft(String name, ParentModel parent, String jobId, String submittedBy, double budget,
+                                MaskDocument.Flops flops,
                                 double keptFraction, Map<String, Object> scoring, Double accuracy,
                                 String checkpointUri, String maskUri, String onnxUri) {
     public ModelVersionDraft {
         // One set of rules for drafts and versions: build the version it would become.
-        ModelVersion checked = new ModelVersion(ModelVersion.SCHEMA_VERSION, name, 1, parent, jobId, budget, flops,
-                keptFraction, scoring, accuracy, checkpointUri, maskUri, onnxUri, 0);
+        ModelVersion checked = new ModelVersion(ModelVersion.SCHEMA_VERSION, name, 1, parent, jobId, submittedBy,
+                budget, flops, keptFraction, scoring, accuracy, checkpointUri, maskUri, onnxUri, 0);
         scoring = checked.scoring();
     }
 
@@ -35,19 +37,19 @@ public record ModelVersionDraft(String name, ParentModel parent, String jobId, d
      * The draft for one budget's output of a job, from its mask document: budget, kept fraction, FLOPs and scoring
      * ({@code scorer} plus the scorer's settings) come from the mask.
      */
-    public static ModelVersionDraft fromMask(String name, ParentModel parent, String jobId, MaskDocument mask,
-                                             String checkpointUri, String maskUri, String onnxUri,
-                                             Double accuracy) {
+    public static ModelVersionDraft fromMask(String name, ParentModel parent, String jobId, String submittedBy,
+                                             MaskDocument mask, String checkpointUri, String maskUri,
+                                             String onnxUri, Double accuracy) {
         Map<String, Object> scoring = new LinkedHashMap<>();
         scoring.put("scorer", mask.scoring().scorer());
         scoring.putAll(mask.scoring().settings());
-        return new ModelVersionDraft(name, parent, jobId, mask.budget(), mask.flops(), mask.keptFraction(), scoring,
-                accuracy, checkpointUri, maskUri, onnxUri);
+        return new ModelVersionDraft(name, parent, jobId, submittedBy, mask.budget(), mask.flops(),
+                mask.keptFraction(), scoring, accuracy, checkpointUri, maskUri, onnxUri);
     }
 
     /** The version this draft becomes as number {@code version}, registered at {@code createdAt} (epoch ms). */
     public ModelVersion toVersion(int version, long createdAt) {
-        return new ModelVersion(ModelVersion.SCHEMA_VERSION, name, version, parent, jobId, budget, flops,
+        return new ModelVersion(ModelVersion.SCHEMA_VERSION, name, version, parent, jobId, submittedBy, budget, flops,
                 keptFraction, scoring, accuracy, checkpointUri, maskUri, onnxUri, createdAt);
     }
 

@@ -11,6 +11,11 @@ public final class Drafts {
     }
 
     public static ModelVersionDraft draft(String name, String jobId, double budget) {
+        return draft(name, jobId, budget, null);
+    }
+
+    /** As {@link #draft(String, String, double)}, for a job submitted by {@code submittedBy}. */
+    public static ModelVersionDraft draft(String name, String jobId, double budget, String submittedBy) {
         Map<String, Object> scoring = new LinkedHashMap<>();
         scoring.put("scorer", "trajectory");
         scoring.put("token_rows", 128);
@@ -22,8 +27,8 @@ public final class Drafts {
                 1.2e9 - (prunableBefore - prunableAfter));
         String out = "s3://optin/pruned/" + name + "/" + jobId + "/" + budget;
         return new ModelVersionDraft(name,
-                new ParentModel("s3://models/" + name + "/config.json", null, null, "etag-" + name), jobId, budget,
-                flops, prunableAfter / prunableBefore, scoring, 0.81, out + "/config.json", out + "/mask.json",
-                out + "/model.onnx");
+                new ParentModel("s3://models/" + name + "/config.json", null, null, "etag-" + name), jobId,
+                submittedBy, budget, flops, prunableAfter / prunableBefore, scoring, 0.81, out + "/config.json",
+                out + "/mask.json", out + "/model.onnx");
     }
 }

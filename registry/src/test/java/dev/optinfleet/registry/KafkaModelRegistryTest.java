@@ -126,7 +126,7 @@ class KafkaModelRegistryTest {
     void indexObjectListsEveryVersionByName(TestInfo test) throws Exception {
         KafkaRegistrySettings settings = settingsFor(test);
         try (KafkaModelRegistry registry = KafkaModelRegistry.open(settings, store, CLOCK)) {
-            ModelVersion a = registry.register(Drafts.draft("minilm", "job-1", 0.6));
+            ModelVersion a = registry.register(Drafts.draft("minilm", "job-1", 0.6, "alice"));
             ModelVersion b = registry.register(Drafts.draft("bert", "job-2", 0.75));
             assertTrue(registry.indexCurrent());
             String json = new String(store.getBytes(settings.indexUri()), StandardCharsets.UTF_8);
@@ -135,6 +135,13 @@ class KafkaModelRegistryTest {
             assertEquals(List.of("bert", "minilm"), List.copyOf(index.models().keySet()));
             assertEquals(settings.topic(), index.topic());
             assertTrue(json.contains("\"budget\" : 0.75"), json);
+            // Who submitted the job is in the index (and on the topic, which the restart below reads back).
+            assertEquals("alice", index.models().get("minilm").get(0).submittedBy());
+            assertTrue(json.contains("\"submitted_by\" : \"alice\""), json);
+            assertEquals(null, index.models().get("bert").get(0).submittedBy());
+        }
+        try (KafkaModelRegistry restarted = KafkaModelRegistry.open(settings, store, CLOCK)) {
+            assertEquals("alice", restarted.get("minilm", 1).orElseThrow().submittedBy());
         }
     }
 

@@ -31,6 +31,8 @@ import java.util.Objects;
  * {@link SolutionPath#DEFAULT_BUDGETS} with the job's s (tokens per sequence), so it agrees with the masks.
  *
  * @param jobId         the job's id; null for a local run
+ * @param submittedBy   who submitted the job (the authenticated principal the coordinator recorded; user text:
+ *                      escaped when rendered); null for a local run or a job without one
  * @param modelName     the dense model's name (user text: escaped when rendered)
  * @param weightsSha256 SHA-256 of its weights
  * @param flops         its cost model at the job's tokens per sequence
@@ -42,7 +44,7 @@ import java.util.Objects;
  * @param timings       how long scoring took; null when not known
  * @param evaluation    quality per budget; null when not measured
  */
-public record ReportData(String jobId, String modelName, String weightsSha256, FlopModel flops, UnitScores scores,
+public record ReportData(String jobId, String submittedBy, String modelName, String weightsSha256, FlopModel flops, UnitScores scores,
                          Map<String, Object> settings, int samples, List<BudgetSummary> budgets, SolutionPath path,
                          Timings timings, Evaluation evaluation) {
 
@@ -138,26 +140,32 @@ public record ReportData(String jobId, String modelName, String weightsSha256, F
             }
             budgets.add(BudgetSummary.of(m, model, path.totalImportance()));
         }
-        return new ReportData(null, scores.modelName(), scores.weightsSha256(), model, unitScores,
+        return new ReportData(null, null, scores.modelName(), scores.weightsSha256(), model, unitScores,
                 scores.settings(), scores.sampleLengths().length, budgets, path, timings, evaluation);
     }
 
     /** The same report for a job id. */
     public ReportData withJobId(String id) {
-        return new ReportData(id, modelName, weightsSha256, flops, scores, settings, samples, budgets, path, timings,
-                evaluation);
+        return new ReportData(id, submittedBy, modelName, weightsSha256, flops, scores, settings, samples, budgets,
+                path, timings, evaluation);
+    }
+
+    /** The same report for a job submitted by {@code principal} (null: none known). */
+    public ReportData withSubmitter(String principal) {
+        return new ReportData(jobId, principal, modelName, weightsSha256, flops, scores, settings, samples, budgets,
+                path, timings, evaluation);
     }
 
     /** The same report with timings (null to drop them). */
     public ReportData withTimings(Timings t) {
-        return new ReportData(jobId, modelName, weightsSha256, flops, scores, settings, samples, budgets, path, t,
-                evaluation);
+        return new ReportData(jobId, submittedBy, modelName, weightsSha256, flops, scores, settings, samples, budgets,
+                path, t, evaluation);
     }
 
     /** The same report with an evaluation (null to drop it). */
     public ReportData withEvaluation(Evaluation e) {
-        return new ReportData(jobId, modelName, weightsSha256, flops, scores, settings, samples, budgets, path,
-                timings, e);
+        return new ReportData(jobId, submittedBy, modelName, weightsSha256, flops, scores, settings, samples, budgets,
+                path, timings, e);
     }
 
     /**
@@ -181,8 +189,8 @@ public record ReportData(String jobId, String modelName, String weightsSha256, F
             }
             sized.add(s);
         }
-        return new ReportData(jobId, modelName, weightsSha256, flops, scores, settings, samples, sized, path, timings,
-                evaluation);
+        return new ReportData(jobId, submittedBy, modelName, weightsSha256, flops, scores, settings, samples, sized,
+                path, timings, evaluation);
     }
 
     /** The dense model's architecture. */

@@ -14,7 +14,7 @@ import java.util.Map;
  * network). Sections, each a {@code <section>} with an id: {@code identity}, {@code costs}, {@code kept-per-layer}
  * (when there are budgets), {@code importance}, {@code evaluation} (when given), {@code timings}, {@code settings}.
  * Every chart is an {@code <img>} whose id is one of the {@link ReportCharts} constants. All text that comes from
- * users (model name, job id, settings, worker ids, metric names) is HTML-escaped. Pure functions.
+ * users (model name, job id, submitter, settings, worker ids, metric names) is HTML-escaped. Pure functions.
  */
 public final class ReportRenderer {
 
@@ -56,6 +56,9 @@ public final class ReportRenderer {
         if (data.jobId() != null) {
             h.append("job ").append(escape(data.jobId())).append(" · ");
         }
+        if (data.submittedBy() != null) {
+            h.append("submitted by ").append(escape(data.submittedBy())).append(" · ");
+        }
         h.append("scorer ").append(escape(data.scorer())).append(" · ").append(data.budgets().size())
                 .append(data.budgets().size() == 1 ? " budget" : " budgets").append("</p>\n");
         identity(h, data);
@@ -83,6 +86,9 @@ public final class ReportRenderer {
         kv(h, "weights sha256", "<span class=\"mono\">" + escape(d.weightsSha256()) + "</span>");
         if (d.jobId() != null) {
             kv(h, "job", escape(d.jobId()));
+        }
+        if (d.submittedBy() != null) {
+            kv(h, "submitted by", escape(d.submittedBy()));
         }
         kv(h, "architecture", c.numLayers() + " layers, " + c.numHeads() + " heads of " + c.headDim()
                 + " per layer, " + c.intermediateSize() + " FFN neurons per layer, hidden size " + c.hiddenSize());

@@ -65,6 +65,15 @@ class ReportRendererTest {
     }
 
     @Test
+    void theSubmitterIsShownWhenKnownAndLeftOutWhenNot() {
+        String html = ReportRenderer.render(RealJob.data().withJobId("job-7").withSubmitter("alice"));
+        assertTrue(html.contains("submitted by alice · "), "the subtitle names the submitter");
+        assertTrue(html.contains("<th>submitted by</th><td>alice</td>"), "the identity table names the submitter");
+        String local = ReportRenderer.render(RealJob.data());
+        assertFalse(local.contains("submitted by"), "a local run has no submitter");
+    }
+
+    @Test
     void userTextIsEscapedEverywhere() {
         ScoresDocument s = RealJob.result().scores();
         Map<String, Object> settings = new LinkedHashMap<>(s.settings());
@@ -75,6 +84,7 @@ class ReportRendererTest {
                 s.neuronScores());
         ReportData d = ReportData.from(named, RealJob.dense().config(), List.of(), null, null)
                 .withJobId("job" + HOSTILE)
+                .withSubmitter("alice" + HOSTILE)
                 .withTimings(new Timings(1, 1, 1, List.of(new Timings.Worker("worker" + HOSTILE, 1, 1, 1))))
                 .withEvaluation(Evaluation.of("metric" + HOSTILE, "data" + HOSTILE, 0.9, Map.of(0.5, 0.5)));
         String html = ReportRenderer.render(d);
@@ -82,6 +92,7 @@ class ReportRendererTest {
         assertFalse(html.contains("'x'"), "unescaped quote");
         assertTrue(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"));
         assertTrue(html.contains("<title>OPTIN pruning report: model&lt;script&gt;"));
+        assertTrue(html.contains("submitted by alice&lt;script&gt;"), "the submitter is escaped");
     }
 
     @Test

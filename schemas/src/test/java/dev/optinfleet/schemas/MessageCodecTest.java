@@ -33,6 +33,20 @@ class MessageCodecTest {
     }
 
     @Test
+    void jobRequestSubmitterIsOptionalKeptThroughCopiesAndCheckedNamingTheField() {
+        assertEquals(null, REQUEST.submittedBy(), "absent: no authenticated submitter");
+        JobRequest byAlice = REQUEST.withSubmitter("rest", "alice");
+        assertEquals(byAlice, Json.read(Json.write(byAlice), JobRequest.class));
+        assertTrue(Json.write(byAlice).contains("\"submitted_by\":\"alice\""), Json.write(byAlice));
+        assertEquals("alice", byAlice.withRepair("none").submittedBy(), "a copy keeps the submitter");
+        for (String bad : new String[] {"", " ", "alice\nadmin", "x".repeat(JobRequest.MAX_SUBMITTER_LENGTH + 1)}) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class, () -> REQUEST.withSubmitter("rest", bad));
+            assertTrue(e.getMessage().contains("submitted_by"), e.getMessage());
+        }
+    }
+
+    @Test
     void jobRequestRoundTripsInSnakeCase() {
         String json = Json.write(REQUEST);
         assertTrue(json.contains("\"model_uri\":\"s3://models/minilm/config.json\""), json);

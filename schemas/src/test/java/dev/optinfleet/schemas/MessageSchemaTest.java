@@ -43,7 +43,7 @@ class MessageSchemaTest {
     static final ScoringSpec FULL_SPEC = new ScoringSpec("trajectory", 50, 10.0, 0.5, 1.0, 2.0, 7L, 32, 64, 8, 4, 256);
     static final JobRequest FULL_REQUEST = new JobRequest(1, "minilm", "s3://models/minilm/config.json",
             "s3://models/minilm/tokenizer.json", List.of("s3://data/cal/shard-00000.jsonl"), List.of(0.6, 0.5),
-            FULL_SPEC, 256, 16, "s3://optin/pruned", "s3://data/eval.jsonl", "rest", "full");
+            FULL_SPEC, 256, 16, "s3://optin/pruned", "s3://data/eval.jsonl", "rest", "full", "alice");
     static final BudgetResult RESULT = new BudgetResult(0.6, 0.598, "s3://optin/pruned/j/budget-0.6/mask.json",
             "s3://optin/pruned/j/budget-0.6/config.json", 40, 5000, 1e9, 5.98e8, 0.9);
 
@@ -154,6 +154,12 @@ class MessageSchemaTest {
         request = tree(FULL_REQUEST);
         ((ObjectNode) request.get("scoring")).put("scorer", "magic");
         assertInvalid("job-request.schema.json", request, "scorer");
+        request = tree(FULL_REQUEST);
+        request.put("submitted_by", "");
+        assertInvalid("job-request.schema.json", request, "submitted_by");
+        request = tree(FULL_REQUEST);
+        request.put("submitted_by", "alice\nadmin");
+        assertInvalid("job-request.schema.json", request, "submitted_by");
 
         ObjectNode task = tree(new ScoringTaskMessage(1, "j", "t", "s3://m/a", "s3://m/t", 0, "s3://d/s",
                 FULL_SPEC, TaskSpec.unitRange(0, "head", 0, 1)));

@@ -50,7 +50,8 @@ import java.util.UUID;
  *
  * <p>Every call needs a bearer token with the {@code jobs} or {@code admin} role (401 without one, 403 with neither
  * role). Bodies are read up to their limit (413 naming it); a job's caps, output prefix and model name are checked by
- * {@link RequestGuard}, and the job records its submitter as {@code source = rest:<principal>}.
+ * {@link RequestGuard}, and the job records its submitter: {@code submitted_by} is the token's principal,
+ * {@code source} is {@code rest}.
  */
 @Path("/jobs")
 @Tag(name = "jobs", description = "Pruning jobs")
@@ -100,10 +101,9 @@ public class JobsResource {
         String principal = caller.getUserPrincipal().getName();
         Set<String> roles = caller.isUserInRole(Roles.ADMIN) ? Set.of(Roles.ADMIN) : Set.of(Roles.JOBS);
         guard.checkJob(sent, principal, roles);
-        // Who submitted is part of the job (its status and report show the request), whatever the body claimed.
-        JobRequest request = new JobRequest(sent.schemaVersion(), sent.name(), sent.modelUri(), sent.tokenizerUri(),
-                sent.calibrationUris(), sent.budgets(), sent.scoring(), sent.neuronsPerTask(), sent.samplesPerTask(),
-                sent.outputPrefix(), sent.evaluationUri(), "rest:" + principal);
+        // Who submitted is part of the job (its status, registry entries and report say so), taken from the token
+        // whatever the body claimed; everything else the caller sent (repair included) is kept.
+        JobRequest request = sent.withSubmitter("rest", principal);
         Job job = intake.submit(UUID.randomUUID().toString(), request, "rest");
         String url = "/jobs/" + job.id();
         return Response.accepted(new SubmittedJob(job.id(), job.state(), url)).location(URI.create(url)).build();

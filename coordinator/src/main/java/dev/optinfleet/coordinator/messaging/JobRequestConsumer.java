@@ -49,6 +49,11 @@ public class JobRequestConsumer {
             // The same caps as REST (a request over one is dead-lettered naming the field); the topic itself is
             // guarded by Kafka's ACLs, so scope is for the REST callers.
             guard.checkLimits(request);
+            // Nobody authenticated this record's claim of who submitted it (the topic has no principal the
+            // coordinator could read), so the job records no submitter rather than an unchecked one.
+            if (request.submittedBy() != null) {
+                request = request.withSubmitter(request.source(), null);
+            }
             Job job = intake.submit(jobId, request, "event");
             LOG.infof("accepted job %s from %s", job.id(), Records.describe(message));
         }, e -> records.deadLetter(message, Topics.JOB_REQUESTS, "job request", e));

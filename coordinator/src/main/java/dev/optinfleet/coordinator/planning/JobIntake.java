@@ -106,8 +106,6 @@ public class JobIntake {
         if (r.source() != null || source == null) {
             return r;
         }
-        return new JobRequest(r.schemaVersion(), r.name(), r.modelUri(), r.tokenizerUri(), r.calibrationUris(),
-                r.budgets(), r.scoring(), r.neuronsPerTask(), r.samplesPerTask(), r.outputPrefix(),
-                r.evaluationUri(), source, r.repair());
+        return r.withSubmitter(source, r.submittedBy());
     }
 }

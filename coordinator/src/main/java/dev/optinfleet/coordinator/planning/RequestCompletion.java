@@ -45,7 +45,8 @@ public class RequestCompletion {
                 r.samplesPerTask() != null ? r.samplesPerTask() : settings.samplesPerTask(),
                 prefix, r.evaluationUri(), r.source(),
                 // recorded, so that a restarted coordinator and the outputs agree on what was asked
-                r.repair() != null ? r.repair() : ReconstructionSettings.DEFAULT_REPAIR.wireName());
+                r.repair() != null ? r.repair() : ReconstructionSettings.DEFAULT_REPAIR.wireName(),
+                r.submittedBy());
     }
 
     /**

@@ -95,8 +95,8 @@ public class RegistryHook implements JobCompletionHook, BudgetAddedHook {
         S3Uri config = S3Uri.parse(result.checkpointUri());
         String folder = config.key().substring(0, config.key().length() - config.fileName().length());
         String onnx = S3Uri.of(config.bucket(), folder + OnnxExporter.FILE).toString();
-        ModelVersionDraft draft = ModelVersionDraft.fromMask(request.name(), parent, jobId, output.mask(),
-                result.checkpointUri(), result.maskUri(), onnx, result.accuracy());
+        ModelVersionDraft draft = ModelVersionDraft.fromMask(request.name(), parent, jobId, request.submittedBy(),
+                output.mask(), result.checkpointUri(), result.maskUri(), onnx, result.accuracy());
         try {
             return registries.register(draft);
         } catch (RegistryException e) {

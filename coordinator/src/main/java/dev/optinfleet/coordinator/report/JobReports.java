@@ -53,7 +53,7 @@ public class JobReports {
                          List<MaskDocument> masks, ScoringStats stats, Evaluation evaluation,
                          List<BudgetOutput> written) {
         ReportData data = ReportData.from(scores, dense, masks, timings(stats), evaluation).withJobId(jobId)
-                .withOnnxFiles(written);
+                .withSubmitter(request.submittedBy()).withOnnxFiles(written);
         byte[] html = ReportWriter.render(data);
         S3Uri target = location(request, jobId);
         StorageRetry.DEFAULT.call("upload " + target, () -> store.putBytes(target, html, "text/html; charset=utf-8",

@@ -65,6 +65,8 @@ public class RequestGuard {
         if (s != null) {
             cap("scoring.max_samples", s.maxSamples(), config.maxSamples(), "optin.security.max-samples");
             cap("scoring.token_rows", s.tokenRows(), config.maxTokenRows(), "optin.security.max-token-rows");
+            // The text length in tokens each calibration sample is cut to: the same bound as the rows it gives.
+            cap("scoring.max_length", s.maxLength(), config.maxTokenRows(), "optin.security.max-token-rows");
             cap("scoring.unit_batch", s.unitBatch(), config.maxBatch(), "optin.security.max-batch");
             cap("scoring.fisher_batch", s.fisherBatch(), config.maxBatch(), "optin.security.max-batch");
             cap("scoring.fisher_probes", s.fisherProbes(), config.maxBatch(), "optin.security.max-batch");

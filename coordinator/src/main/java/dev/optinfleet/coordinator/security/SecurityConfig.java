@@ -43,7 +43,10 @@ public interface SecurityConfig {
     @WithDefault("4096")
     int maxBatch();
 
-    /** Largest scoring.token_rows: tokens per calibration text (BERT's position table has 512). */
+    /**
+     * Largest scoring.token_rows and scoring.max_length: tokens per calibration text (BERT's position table has
+     * 512).
+     */
     @WithDefault("512")
     int maxTokenRows();
 

@@ -230,6 +230,9 @@ public final class MlflowModelRegistry implements ModelRegistry {
         Map<String, String> tags = new LinkedHashMap<>();
         tags.put(TAG_PREFIX + "schema_version", Integer.toString(ModelVersion.SCHEMA_VERSION));
         tags.put(TAG_PREFIX + "job_id", draft.jobId());
+        if (draft.submittedBy() != null) {
+            tags.put(TAG_PREFIX + "submitted_by", draft.submittedBy());
+        }
         tags.put(TAG_PREFIX + "parent_uri", draft.parent().uri());
         if (draft.parent().name() != null) {
             tags.put(TAG_PREFIX + "parent_name", draft.parent().name());
@@ -288,8 +291,8 @@ public final class MlflowModelRegistry implements ModelRegistry {
             Map<String, Object> scoring = Json.mapper().readValue(tag(tags, "scoring", where), Map.class);
             Double accuracy = tags.containsKey(TAG_PREFIX + "accuracy") ? number(tags, "accuracy", where) : null;
             return new ModelVersion(Integer.parseInt(tag(tags, "schema_version", where)), name, version, parent,
-                    tag(tags, "job_id", where), number(tags, "budget", where), flops,
-                    number(tags, "kept_fraction", where), scoring, accuracy, tag(tags, "checkpoint_uri", where),
+                    tag(tags, "job_id", where), tags.get(TAG_PREFIX + "submitted_by"), number(tags, "budget", where),
+                    flops, number(tags, "kept_fraction", where), scoring, accuracy, tag(tags, "checkpoint_uri", where),
                     tag(tags, "mask_uri", where), tags.get(TAG_PREFIX + "onnx_uri"),
                     node.path("creation_timestamp").asLong(0));
         } catch (JsonProcessingException | IllegalArgumentException e) {

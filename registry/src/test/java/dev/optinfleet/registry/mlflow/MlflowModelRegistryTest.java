@@ -49,7 +49,7 @@ class MlflowModelRegistryTest {
 
     @Test
     void firstRegistrationCreatesModelVersionAndBudgetAlias() {
-        ModelVersionDraft draft = Drafts.draft("minilm", "job-1", 0.6);
+        ModelVersionDraft draft = Drafts.draft("minilm", "job-1", 0.6, "alice");
         ModelVersion version = registry.register(draft);
 
         assertEquals(List.of(
@@ -69,6 +69,7 @@ class MlflowModelRegistryTest {
         Map<String, String> tags = new HashMap<>();
         create.get("tags").forEach(t -> tags.put(t.get("key").asText(), t.get("value").asText()));
         assertEquals("job-1", tags.get("optin.job_id"));
+        assertEquals("alice", tags.get("optin.submitted_by"));
         assertEquals("0.6", tags.get("optin.budget"));
         assertEquals(draft.parent().uri(), tags.get("optin.parent_uri"));
         assertEquals(draft.parent().etag(), tags.get("optin.parent_etag"));
@@ -123,9 +124,11 @@ class MlflowModelRegistryTest {
     @Test
     void listAndGetRebuildLineageFromTags() {
         ModelVersion a1 = registry.register(Drafts.draft("minilm", "job-1", 0.6));
-        ModelVersion a2 = registry.register(Drafts.draft("minilm", "job-2", 0.5));
+        ModelVersion a2 = registry.register(Drafts.draft("minilm", "job-2", 0.5, "bob"));
         ModelVersion b1 = registry.register(Drafts.draft("bert", "job-3", 0.75));
         assertEquals(List.of(b1, a1, a2), registry.list());
+        assertEquals("bob", registry.get("minilm", 2).orElseThrow().submittedBy(), "read back from optin.submitted_by");
+        assertEquals(null, registry.get("minilm", 1).orElseThrow().submittedBy(), "no tag, no submitter");
         assertEquals(List.of(a1, a2), registry.list("minilm"));
         assertEquals(Optional.of(a2), registry.get("minilm", 2));
         assertEquals(Optional.empty(), registry.get("minilm", 9));

@@ -25,14 +25,29 @@ import java.util.List;
  *                        reconstruction on the calibration shards, run in the coordinator's finishing step) or
  *                        reselect (full, choosing each layer's kept units again on the repaired model); null =
  *                        the product default, which the coordinator records in the request before planning
+ * @param submittedBy     the authenticated principal who submitted the job (the bearer token's name, {@code upn});
+ *                        set by the coordinator from the token of {@code POST /jobs}, whatever the body said, and
+ *                        null for jobs that did not come through the REST API (checkpoint events, the request topic),
+ *                        whose claim the coordinator cannot check
  */
 public record JobRequest(int schemaVersion, String name, String modelUri, String tokenizerUri,
                          List<String> calibrationUris, List<Double> budgets, ScoringSpec scoring,
                          Integer neuronsPerTask, Integer samplesPerTask, String outputPrefix, String evaluationUri,
-                         String source, String repair) {
+                         String source, String repair, String submittedBy) {
     public static final int SCHEMA_VERSION = 1;
     /** Accepted values of {@code repair}. */
     public static final List<String> REPAIRS = List.of("none", "bias", "full", "reselect");
+    /** Longest {@code submitted_by}; principal names are user or service names, not documents. */
+    public static final int MAX_SUBMITTER_LENGTH = 256;
+
+    /** A request submitted by nobody in particular (no authenticated principal). */
+    public JobRequest(int schemaVersion, String name, String modelUri, String tokenizerUri,
+                      List<String> calibrationUris, List<Double> budgets, ScoringSpec scoring,
+                      Integer neuronsPerTask, Integer samplesPerTask, String outputPrefix, String evaluationUri,
+                      String source, String repair) {
+        this(schemaVersion, name, modelUri, tokenizerUri, calibrationUris, budgets, scoring, neuronsPerTask,
+                samplesPerTask, outputPrefix, evaluationUri, source, repair, null);
+    }
 
     /** A request with the product's default repair. */
     public JobRequest(int schemaVersion, String name, String modelUri, String tokenizerUri,
@@ -40,7 +55,7 @@ public record JobRequest(int schemaVersion, String name, String modelUri, String
                       Integer neuronsPerTask, Integer samplesPerTask, String outputPrefix, String evaluationUri,
                       String source) {
         this(schemaVersion, name, modelUri, tokenizerUri, calibrationUris, budgets, scoring, neuronsPerTask,
-                samplesPerTask, outputPrefix, evaluationUri, source, null);
+                samplesPerTask, outputPrefix, evaluationUri, source, null, null);
     }
 
     public JobRequest {
@@ -75,11 +90,32 @@ public record JobRequest(int schemaVersion, String name, String modelUri, String
         if (evaluationUri != null) {
             Checks.s3Uri("evaluation_uri", evaluationUri);
         }
+        if (submittedBy != null) {
+            checkSubmitter(submittedBy);
+        }
+    }
+
+    /**
+     * A submitter is shown in reports and stored in registry tags: non-blank, at most
+     * {@value #MAX_SUBMITTER_LENGTH} characters, no control characters.
+     */
+    private static void checkSubmitter(String submittedBy) {
+        if (submittedBy.isBlank() || submittedBy.length() > MAX_SUBMITTER_LENGTH
+                || submittedBy.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("submitted_by must be 1-" + MAX_SUBMITTER_LENGTH
+                    + " characters without control characters, was '" + submittedBy + "'");
+        }
     }
 
     /** The same request with {@code repair} set. */
     public JobRequest withRepair(String newRepair) {
         return new JobRequest(schemaVersion, name, modelUri, tokenizerUri, calibrationUris, budgets, scoring,
-                neuronsPerTask, samplesPerTask, outputPrefix, evaluationUri, source, newRepair);
+                neuronsPerTask, samplesPerTask, outputPrefix, evaluationUri, source, newRepair, submittedBy);
+    }
+
+    /** The same request with {@code source} and {@code submitted_by} set (null: no authenticated submitter). */
+    public JobRequest withSubmitter(String newSource, String newSubmittedBy) {
+        return new JobRequest(schemaVersion, name, modelUri, tokenizerUri, calibrationUris, budgets, scoring,
+                neuronsPerTask, samplesPerTask, outputPrefix, evaluationUri, newSource, repair, newSubmittedBy);
     }
 }
