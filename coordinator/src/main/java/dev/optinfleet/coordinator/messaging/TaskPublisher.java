@@ -3,6 +3,7 @@ package dev.optinfleet.coordinator.messaging;
 import dev.optinfleet.coordinator.config.CoordinatorSettings;
 import dev.optinfleet.fleet.kafka.KafkaSend;
 import dev.optinfleet.fleet.kafka.PublishFailedException;
+import dev.optinfleet.fleet.kafka.Records;
 import dev.optinfleet.schemas.Json;
 import dev.optinfleet.schemas.task.ScoringTaskMessage;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -12,7 +13,8 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import java.util.List;
 import java.util.Map;
 
-/** Publishes scoring tasks on channel {@value #CHANNEL} (topic {@code optin.scoring-tasks}), keyed by task id. */
+/** Publishes scoring tasks on channel {@value #CHANNEL} (topic {@code optin.scoring-tasks}), keyed
+ * {@code jobId/taskId} ({@link Records#taskKey}). */
 @Singleton
 public class TaskPublisher {
     public static final String CHANNEL = "scoring-tasks";
@@ -32,7 +34,7 @@ public class TaskPublisher {
      */
     public void publish(List<ScoringTaskMessage> tasks) {
         List<Map.Entry<String, String>> records = tasks.stream()
-                .map(t -> Map.entry(t.taskId(), Json.write(t))).toList();
+                .map(t -> Map.entry(Records.taskKey(t.jobId(), t.taskId()), Json.write(t))).toList();
         KafkaSend.sendAllAndAwait(emitter, CHANNEL, records, settings.publishTimeout());
     }
 }
