@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import static dev.optinfleet.core.reconstruct.ReconstructionFixtures.halfMask;
+import static dev.optinfleet.core.reconstruct.ReconstructionFixtures.statistics;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -37,27 +39,13 @@ class ReconstructorTest {
     private static final Checkpoint DENSE = TinyModels.random(CONFIG, 11);
 
     /** Half the heads and about half the neurons of every layer, seeded. */
-    private static UnitMask halfMask(long seed) {
-        Random rnd = new Random(seed);
-        boolean[][] heads = new boolean[CONFIG.numLayers()][CONFIG.numHeads()];
-        boolean[][] neurons = new boolean[CONFIG.numLayers()][CONFIG.intermediateSize()];
-        for (int l = 0; l < heads.length; l++) {
-            heads[l][rnd.nextInt(4)] = true;
-            heads[l][(l + 1) % 4] = true;
-            for (int i = 0; i < neurons[l].length; i++) {
-                neurons[l][i] = rnd.nextDouble() < 0.5;
-            }
-        }
-        return new UnitMask(heads, neurons);
-    }
-
     private static ReconstructionSettings full() {
         return ReconstructionSettings.of(Repair.FULL).withRelativeRidge(ALPHA);
     }
 
     @Test
     void fullRefitMatchesIndependentLeastSquaresOnTinyModel() {
-        UnitMask mask = halfMask(3);
+        UnitMask mask = halfMask(CONFIG, 3);
         TokenBatch batch = TinyModels.batch(12, 10, CONFIG.vocabSize(), 5);
         // small passes: several micro-batches per shard, so the shard-by-shard sums are what is compared
         Reconstruction r = Reconstructor.reconstruct(DENSE, mask, List.of(batch.rows(0, 7), batch.rows(7, 12)),
@@ -85,7 +73,7 @@ class ReconstructorTest {
 
     @Test
     void reconstructionStrictlyReducesTheCalibrationErrorOfEverySublayer() {
-        UnitMask mask = halfMask(4);
+        UnitMask mask = halfMask(CONFIG, 4);
         TokenBatch batch = TinyModels.batch(12, 10, CONFIG.vocabSize(), 6);
         NaiveReconstruction naive = new NaiveReconstruction(DENSE, mask, batch, ALPHA);
         Reconstruction r = Reconstructor.reconstruct(DENSE, mask, List.of(batch), full());
@@ -109,7 +97,7 @@ class ReconstructorTest {
 
     @Test
     void biasRepairAddsTheMeanResidualAndKeepsTheWeights() {
-        UnitMask mask = halfMask(5);
+        UnitMask mask = halfMask(CONFIG, 5);
         TokenBatch batch = TinyModels.batch(8, 10, CONFIG.vocabSize(), 7);
         Reconstruction r = Reconstructor.reconstruct(DENSE, mask, List.of(batch), ReconstructionSettings.of(
                 Repair.BIAS));
@@ -148,7 +136,7 @@ class ReconstructorTest {
 
     @Test
     void slicedRefitModelEqualsMaskedModelWithRefitWeights() {
-        UnitMask mask = halfMask(6);
+        UnitMask mask = halfMask(CONFIG, 6);
         TokenBatch calibration = TinyModels.batch(10, 10, CONFIG.vocabSize(), 8);
         Reconstruction r = Reconstructor.reconstruct(DENSE, mask, List.of(calibration), full());
         Checkpoint sliced = CheckpointSlicer.slice(r.checkpoint(), mask);
@@ -224,7 +212,7 @@ class ReconstructorTest {
     void fewTokensForManyKeptUnitsStaySolvableAndAreReported() {
         // one sequence of 3 real tokens against 24 kept neurons and 16 context columns
         TokenBatch tiny = TinyModels.batch(2, 3, CONFIG.vocabSize(), 2).rows(0, 1);
-        UnitMask mask = halfMask(7).withoutHead(0, 0).withoutHead(0, 1).withoutHead(0, 2);
+        UnitMask mask = halfMask(CONFIG, 7).withoutHead(0, 0).withoutHead(0, 1).withoutHead(0, 2);
         Reconstruction r = Reconstructor.reconstruct(DENSE, mask, List.of(tiny), full());
         assertTrue(r.refits().stream().anyMatch(SublayerRefit::underdetermined), r.refits().toString());
         for (FloatTensor t : r.checkpoint().tensors().values()) {
@@ -241,7 +229,7 @@ class ReconstructorTest {
     void nonFiniteStatisticsFailNamingLayerAndShard() {
         Checkpoint broken = TinyModels.random(CONFIG, 11, t -> t.name().equals(TensorNames.intermediate(1, "bias"))
                 ? new FloatTensor(t.name(), t.shape(), filled(t.data().length, Float.NaN)) : t);
-        UnitMask mask = halfMask(3);
+        UnitMask mask = halfMask(CONFIG, 3);
         List<TokenBatch> shards = List.of(TinyModels.batch(3, 8, CONFIG.vocabSize(), 1),
                 TinyModels.batch(3, 8, CONFIG.vocabSize(), 2));
         ReconstructionException e = assertThrows(ReconstructionException.class,
@@ -254,8 +242,8 @@ class ReconstructorTest {
 
     @Test
     void layerThatKeepsNothingIsSkippedAsInTheMaskedModel() {
-        boolean[][] heads = halfMask(8).heads();
-        boolean[][] neurons = halfMask(8).neurons();
+        boolean[][] heads = halfMask(CONFIG, 8).heads();
+        boolean[][] neurons = halfMask(CONFIG, 8).neurons();
         Arrays.fill(heads[1], false);
         Arrays.fill(neurons[2], false);
         UnitMask mask = new UnitMask(heads, neurons);
@@ -282,7 +270,7 @@ class ReconstructorTest {
 
     @Test
     void rejectsBadArguments() {
-        UnitMask mask = halfMask(1);
+        UnitMask mask = halfMask(CONFIG, 1);
         TokenBatch batch = TinyModels.batch(2, 5, CONFIG.vocabSize(), 1);
         IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
                 () -> Reconstructor.reconstruct(DENSE, mask, List.of(batch), ReconstructionSettings.of(Repair.NONE)));
@@ -297,34 +285,6 @@ class ReconstructorTest {
                 () -> Repair.parse("--repair", "partial"));
         assertTrue(mode.getMessage().contains("--repair") && mode.getMessage().contains("partial"));
         assertThrows(IllegalArgumentException.class, () -> full().withRelativeRidge(0));
-    }
-
-    private static ProjectionStatistics statistics(double[][] h, double[][] y) {
-        int k = h[0].length;
-        int d = y[0].length;
-        double[] g = new double[k * k];
-        double[] c = new double[k * d];
-        double[] sh = new double[k];
-        double[] sy = new double[d];
-        double q = 0;
-        for (int t = 0; t < h.length; t++) {
-            for (int i = 0; i < k; i++) {
-                sh[i] += h[t][i];
-                for (int j = 0; j < k; j++) {
-                    g[i * k + j] += h[t][i] * h[t][j];
-                }
-                for (int j = 0; j < d; j++) {
-                    c[i * d + j] += h[t][i] * y[t][j];
-                }
-            }
-            for (int j = 0; j < d; j++) {
-                sy[j] += y[t][j];
-                q += y[t][j] * y[t][j];
-            }
-        }
-        ProjectionStatistics s = new ProjectionStatistics(k, d);
-        s.addBatch(g, c, sh, sy, q, h.length, "test");
-        return s;
     }
 
     private static float[] filled(int n, float v) {

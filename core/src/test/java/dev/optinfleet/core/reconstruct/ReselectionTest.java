@@ -28,6 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import static dev.optinfleet.core.reconstruct.ReconstructionFixtures.halfMask;
+import static dev.optinfleet.core.reconstruct.ReconstructionFixtures.statistics;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -215,7 +217,7 @@ class ReselectionTest {
     void reselectionEqualsTheFullRefitOfTheMaskItChoseAndSlicesToTheMaskedModel() {
         // the same kept sets give the same student inputs layer by layer, so a full refit of the applied mask must
         // reproduce the re-selected weights: the selection changed which columns are refit, nothing else
-        UnitMask mask = halfMask(4);
+        UnitMask mask = halfMask(CONFIG, 4);
         TokenBatch batch = TinyModels.batch(12, 10, CONFIG.vocabSize(), 7);
         Reconstruction r = Reconstructor.reconstruct(DENSE, mask, List.of(batch), reselect());
         assertNotEquals(mask, r.mask(), "nothing was re-selected");
@@ -299,34 +301,6 @@ class ReselectionTest {
         return x.data;
     }
 
-    private static ProjectionStatistics statistics(double[][] h, double[][] y) {
-        int k = h[0].length;
-        int d = y[0].length;
-        double[] g = new double[k * k];
-        double[] c = new double[k * d];
-        double[] sh = new double[k];
-        double[] sy = new double[d];
-        double q = 0;
-        for (int t = 0; t < h.length; t++) {
-            for (int i = 0; i < k; i++) {
-                sh[i] += h[t][i];
-                for (int j = 0; j < k; j++) {
-                    g[i * k + j] += h[t][i] * h[t][j];
-                }
-                for (int j = 0; j < d; j++) {
-                    c[i * d + j] += h[t][i] * y[t][j];
-                }
-            }
-            for (int j = 0; j < d; j++) {
-                sy[j] += y[t][j];
-                q += y[t][j] * y[t][j];
-            }
-        }
-        ProjectionStatistics s = new ProjectionStatistics(k, d);
-        s.addBatch(g, c, sh, sy, q, h.length, "test");
-        return s;
-    }
-
     private static double[][] gaussian(Random rnd, int rows, int cols, double shift) {
         double[][] m = new double[rows][cols];
         for (double[] row : m) {
@@ -338,20 +312,6 @@ class ReselectionTest {
     }
 
     /** Two heads and about half the neurons of every layer, seeded (as ReconstructorTest's). */
-    private static UnitMask halfMask(long seed) {
-        Random rnd = new Random(seed);
-        boolean[][] heads = new boolean[CONFIG.numLayers()][CONFIG.numHeads()];
-        boolean[][] neurons = new boolean[CONFIG.numLayers()][CONFIG.intermediateSize()];
-        for (int l = 0; l < heads.length; l++) {
-            heads[l][rnd.nextInt(4)] = true;
-            heads[l][(l + 1) % 4] = true;
-            for (int i = 0; i < neurons[l].length; i++) {
-                neurons[l][i] = rnd.nextDouble() < 0.5;
-            }
-        }
-        return new UnitMask(heads, neurons);
-    }
-
     private static int[] range(int n) {
         int[] r = new int[n];
         for (int i = 0; i < n; i++) {
