@@ -102,6 +102,36 @@ class CoordMessagingTest {
     }
 
     @Test
+    void deadLetterOfAnAlreadyMergedTaskLeavesItsJobRunning() {
+        JobRequest request = Api.request("minilm-dl-merged", List.of(0.5), null, 4);
+        String survivor = api.submit(request);
+        String doomed = api.submit(request);
+        api.awaitState(survivor, "scoring");
+        api.awaitState(doomed, "scoring");
+        List<ScoringTaskMessage> tasks = worker.awaitTasks(survivor, 2);
+        ScoringTaskMessage merged = tasks.get(0);
+        worker.publish(worker.score(merged));
+        await().atMost(Duration.ofMinutes(1)).until(() -> api.status(survivor).path("tasks_done").asInt() == 1);
+
+        // Both letters under one key, so one partition: once the doomed job has failed, the first was consumed.
+        String key = "same-partition";
+        worker.send(Topics.DEAD_LETTERS, key, Json.write(letter(survivor, merged, "late redelivery failed")));
+        ScoringTaskMessage other = worker.awaitTasks(doomed, 2).get(0);
+        worker.send(Topics.DEAD_LETTERS, key, Json.write(letter(doomed, other, "engine out of memory")));
+        api.awaitState(doomed, "failed");
+
+        assertEquals("scoring", api.status(survivor).path("state").asText(),
+                "a dead letter of a merged task must not fail its job");
+        worker.publish(worker.score(tasks.get(1)));
+        assertEquals(1, api.awaitState(survivor, "done").path("results").size());
+    }
+
+    private static DeadLetter letter(String jobId, ScoringTaskMessage task, String reason) {
+        return new DeadLetter(DeadLetter.SCHEMA_VERSION, Topics.SCORING_TASKS, 0, 3, task.taskId(), Json.write(task),
+                reason, "ai.djl.engine.EngineException", jobId, task.taskId(), "worker-9", System.currentTimeMillis());
+    }
+
+    @Test
     void unusableResultsAreDeadLetteredAndMergingGoesOn() {
         String id = api.submit(Api.request("minilm-bad-results", List.of(0.5), null, 4));
         api.awaitState(id, "scoring");

@@ -213,6 +213,11 @@ public final class Job {
         return plan.tasks().stream().filter(t -> !table.contains(t.task())).toList();
     }
 
+    /** Whether the scores of the planned task {@code taskId} were merged (false before the job is planned). */
+    public synchronized boolean hasMerged(String taskId) {
+        return plan != null && plan.tasks().stream().anyMatch(t -> t.id().equals(taskId) && table.contains(t.task()));
+    }
+
     /** Whether every planned task's scores arrived. */
     public synchronized boolean isScored() {
         return plan != null && tasksDone == tasksTotal;

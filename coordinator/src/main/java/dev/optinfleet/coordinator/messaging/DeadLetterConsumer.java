@@ -18,8 +18,9 @@ import java.util.concurrent.CompletionStage;
 /**
  * Consumes channel {@value #CHANNEL} (topic {@code optin.dead-letters}): a dead letter naming an unfinished job
  * fails that job with the dead letter's reason, since one of its tasks will never be scored (a worker gave up on
- * it). Other jobs carry on. Dead letters of unknown or finished jobs, and unreadable ones, are logged and skipped
- * (never dead-lettered again).
+ * it). Other jobs carry on. Dead letters of unknown or finished jobs, of tasks whose scores were already merged
+ * (a redelivery that failed on another worker after one had succeeded: the job lacks nothing), and unreadable ones,
+ * are logged and skipped (never dead-lettered again).
  *
  * <p>Dead letters of the coordinator's own inputs (a malformed result on {@code optin.task-scores}, an invalid
  * request on {@code optin.job-requests}) do not fail a job: the bad record was skipped, and a valid result of the
@@ -66,6 +67,11 @@ public class DeadLetterConsumer {
         if (job == null || job.state().isFinal()) {
             LOG.debugf("dead letter of %s job %s: %s", job == null ? "unknown" : "finished", letter.jobId(),
                     letter.reason());
+            return;
+        }
+        if (letter.taskId() != null && job.hasMerged(letter.taskId())) {
+            LOG.infof("dead letter of task %s of job %s ignored: its scores are already merged (%s)",
+                    letter.taskId(), job.id(), letter.reason());
             return;
         }
         updates.fail(job, reason(letter));
