@@ -93,7 +93,8 @@ class CoordRecoveryTest {
         assertEquals(TASKS, status.tasksTotal());
         assertEquals(Set.of(r0.taskId(), r1.taskId()), state.scoresOf(original).keySet());
 
-        // 1. Scoring, half its results stored: nothing republished, completes from the other half.
+        // 1. Scoring, half its results stored: the two tasks without a result are published again (a task record
+        // lost with a failed broker would otherwise never be scored), and it completes from them.
         String scoring = "rec-scoring-" + UUID.randomUUID();
         long old = status.updatedAt() - 60_000;
         writeStatus(status, scoring, JobState.SCORING, old);
@@ -109,9 +110,13 @@ class CoordRecoveryTest {
             return s.path("tasks_done").asInt() == 2 && s.path("updated_at").asLong() > old;
         });
         assertEquals("scoring", api.status(scoring).path("state").asText());
-        assertEquals(tasksBefore, worker.taskRecordsToEnd().size(), "a resumed scoring job publishes no task");
-        worker.publish(TestWorker.forJob(worker.score(tasks.get(2)), scoring));
-        worker.publish(TestWorker.forJob(worker.score(tasks.get(3)), scoring));
+        List<ScoringTaskMessage> resumed = worker.awaitTasks(scoring, 2);
+        assertEquals(Set.of(tasks.get(2).taskId(), tasks.get(3).taskId()),
+                resumed.stream().map(ScoringTaskMessage::taskId).collect(Collectors.toSet()),
+                "a resumed scoring job publishes exactly its tasks without a stored result");
+        assertEquals(2, resumed.size(), "each once");
+        assertEquals(tasksBefore + 2, worker.taskRecordsToEnd().size());
+        resumed.forEach(t -> worker.publish(worker.score(t)));
         String expectedMask = mask(api.awaitState(scoring, "done"));
 
         // 2. Accepted, one result stored: planned again, only the three tasks without a result are published.

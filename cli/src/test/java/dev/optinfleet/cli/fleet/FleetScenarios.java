@@ -304,9 +304,10 @@ abstract class FleetScenarios {
         assertTrue(before.path("tasks_done").asInt() < status.path("tasks_total").asInt(),
                 "the job finished before the coordinator was killed; nothing was tested: " + before);
         assertSameMasks(status, 1);
-        // The restarted coordinator republished nothing: every task of the job is on the task topic exactly once, so
-        // no completed task was handed out again. (A worker may still score a task twice when a consumer-group
-        // rebalance redelivers it before its offset commit: that is the workers' at-least-once, merged idempotently.)
+        // The restarted coordinator republished only tasks without a stored result: the tasks_done results of
+        // `before` were on the scores topic, so at most tasks_total - tasks_done tasks are published a second time,
+        // none a third. (Republishing a scoring job's missing tasks is what recovers a task record lost with a
+        // broker; a task still queued is then scored twice and merged once, like any redelivery.)
         Map<String, Integer> publishedPerTask = new HashMap<>();
         for (ConsumerRecord<String, String> r : readAll(Topics.SCORING_TASKS)) {
             ScoringTaskMessage t = Json.read(r.value(), ScoringTaskMessage.class);
@@ -314,8 +315,13 @@ abstract class FleetScenarios {
                 publishedPerTask.merge(t.taskId(), 1, Integer::sum);
             }
         }
-        assertEquals(status.path("tasks_total").asInt(), publishedPerTask.size());
-        publishedPerTask.forEach((task, n) -> assertEquals(1, n, "task " + task + " was published " + n + " times"));
+        int total = status.path("tasks_total").asInt();
+        assertEquals(total, publishedPerTask.size());
+        publishedPerTask.forEach((task, n) -> assertTrue(n <= 2, "task " + task + " was published " + n + " times"));
+        long again = publishedPerTask.values().stream().filter(n -> n == 2).count();
+        assertTrue(again <= total - before.path("tasks_done").asInt(),
+                again + " tasks published again, but " + before.path("tasks_done").asInt() + " of " + total
+                        + " had stored results before the restart");
         Set<String> scored = new HashSet<>();
         for (ConsumerRecord<String, String> r : readAll(Topics.TASK_SCORES)) {
             TaskScores s = Json.read(r.value(), TaskScores.class);

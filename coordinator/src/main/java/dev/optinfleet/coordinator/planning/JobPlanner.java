@@ -19,9 +19,11 @@ import java.util.List;
  * the plan (merging any results that were waiting for it), publishes every task whose result is not stored and waits
  * for Kafka's acknowledgements, then publishes SCORING with the totals.
  *
- * <p>The same step resumes a job after a restart: an accepted job publishes only its tasks without a stored result
- * (a completed task is never scored again); a scoring job publishes nothing (its tasks are still on the task topic)
- * and simply merges on; a solving job, or any job found complete, goes straight to the finisher.
+ * <p>The same step resumes a job after a restart: an accepted or scoring job publishes only its tasks without a
+ * stored result (a completed task is never scored again). A scoring job's tasks may still be queued on the task
+ * topic, so some are then scored twice, and merged once; but a task record lost in a leader failover, or never
+ * acknowledged before the crash, would otherwise leave the job waiting forever. A solving job, or any job found
+ * complete, goes straight to the finisher.
  */
 @Singleton
 public class JobPlanner {
@@ -66,16 +68,13 @@ public class JobPlanner {
                 scored.fire(new JobScored(job));
                 return;
             }
-            if (resumedFrom != JobState.SCORING) {
-                List<PlannedTask> missing = job.missingTasks();
-                tasks.publish(missing.stream().map(PlannedTask::message).toList());
-                metrics.tasksPublished(missing.size());
-                LOG.infof("job %s: published %d of %d tasks (%d units) in %d ms", job.id(), missing.size(),
-                        plan.size(), plan.totalUnits(), (System.nanoTime() - started) / 1_000_000);
-            } else {
-                LOG.infof("job %s resumed while scoring: %d of %d tasks already scored", job.id(),
-                        plan.size() - job.missingTasks().size(), plan.size());
-            }
+            List<PlannedTask> missing = job.missingTasks();
+            tasks.publish(missing.stream().map(PlannedTask::message).toList());
+            metrics.tasksPublished(missing.size());
+            LOG.infof("job %s: published %d of %d tasks (%d units) in %d ms%s", job.id(), missing.size(),
+                    plan.size(), plan.totalUnits(), (System.nanoTime() - started) / 1_000_000,
+                    resumedFrom == JobState.SCORING ? " (resumed while scoring: the tasks without a stored result)"
+                            : "");
             updates.scoring(job);
             // Every result may have arrived while the tasks were being published.
             scored.fire(new JobScored(job));
