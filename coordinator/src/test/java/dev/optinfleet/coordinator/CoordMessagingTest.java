@@ -80,9 +80,8 @@ class CoordMessagingTest {
 
         String missing = "s3://" + CoordFleetResources.BUCKET + "/models/minilm/1/model.onnx (NoSuchKey)";
         ScoringTaskMessage failing = doomedTasks.get(1);
-        DeadLetter letter = new DeadLetter(DeadLetter.SCHEMA_VERSION, Topics.SCORING_TASKS, 0, 3, failing.taskId(),
-                Json.write(failing), "object not found: " + missing, "dev.optinfleet.storage.ObjectNotFoundException",
-                doomed, failing.taskId(), "worker-7", System.currentTimeMillis());
+        DeadLetter letter = letter(doomed, failing, "object not found: " + missing,
+                "dev.optinfleet.storage.ObjectNotFoundException", "worker-7");
         worker.send(Topics.DEAD_LETTERS, failing.taskId(), Json.write(letter));
 
         JsonNode failed = api.awaitState(doomed, "failed");
@@ -115,9 +114,9 @@ class CoordMessagingTest {
 
         // Both letters under one key, so one partition: once the doomed job has failed, the first was consumed.
         String key = "same-partition";
-        worker.send(Topics.DEAD_LETTERS, key, Json.write(letter(survivor, merged, "late redelivery failed")));
+        worker.send(Topics.DEAD_LETTERS, key, Json.write(letter(survivor, merged, "late redelivery failed", ENGINE_FAILURE, "worker-9")));
         ScoringTaskMessage other = worker.awaitTasks(doomed, 2).get(0);
-        worker.send(Topics.DEAD_LETTERS, key, Json.write(letter(doomed, other, "engine out of memory")));
+        worker.send(Topics.DEAD_LETTERS, key, Json.write(letter(doomed, other, "engine out of memory", ENGINE_FAILURE, "worker-9")));
         api.awaitState(doomed, "failed");
 
         assertEquals("scoring", api.status(survivor).path("state").asText(),
@@ -126,9 +125,13 @@ class CoordMessagingTest {
         assertEquals(1, api.awaitState(survivor, "done").path("results").size());
     }
 
-    private static DeadLetter letter(String jobId, ScoringTaskMessage task, String reason) {
+    private static final String ENGINE_FAILURE = "ai.djl.engine.EngineException";
+
+    /** What a worker dead-letters when it gives up on {@code task} of {@code jobId}. */
+    private static DeadLetter letter(String jobId, ScoringTaskMessage task, String reason, String exception,
+                                     String processor) {
         return new DeadLetter(DeadLetter.SCHEMA_VERSION, Topics.SCORING_TASKS, 0, 3, task.taskId(), Json.write(task),
-                reason, "ai.djl.engine.EngineException", jobId, task.taskId(), "worker-9", System.currentTimeMillis());
+                reason, exception, jobId, task.taskId(), processor, System.currentTimeMillis());
     }
 
     @Test
