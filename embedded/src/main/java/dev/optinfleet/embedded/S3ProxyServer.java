@@ -31,7 +31,8 @@ import java.util.Properties;
  * ({@code X-Amz-Meta-Foo}), so compare them case-insensitively.
  *
  * <p>Thread-safe after start; {@link #close()} stops the process (SIGTERM, then SIGKILL after a grace period) and
- * deletes its work directory (configuration and log), never the data directory.
+ * deletes its work directory (configuration and log), never the data directory; {@link #startAgain()} then brings
+ * the same server back on the same port, for tests of storage outages.
  */
 public final class S3ProxyServer implements AutoCloseable {
 
@@ -112,6 +113,19 @@ public final class S3ProxyServer implements AutoCloseable {
     /** The process id of the child JVM, for diagnostics. */
     public long pid() {
         return process.pid();
+    }
+
+    /**
+     * Starts a new server on this one's port, data directory and credentials, after this one was {@link #close()}d:
+     * what clients see as the same S3 server coming back after an outage (fault-injection tests).
+     *
+     * @throws IllegalStateException when this server still runs, or the new one does not start
+     */
+    public S3ProxyServer startAgain() {
+        if (process.isAlive()) {
+            throw new IllegalStateException("close " + this + " before starting it again");
+        }
+        return builder(dataDirectory).credentials(accessKey, secretKey).port(port).start();
     }
 
     @Override

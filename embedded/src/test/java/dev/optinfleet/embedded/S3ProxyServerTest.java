@@ -3,6 +3,7 @@ package dev.optinfleet.embedded;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
@@ -57,5 +58,32 @@ class S3ProxyServerTest {
         second.close();
         assertFalse(second.isRunning());
         await().atMost(Duration.ofSeconds(20)).until(() -> !handle.isAlive());
+    }
+
+    @Test
+    void startAgainBringsTheSameServerBackOnItsPortAfterAnOutage() throws Exception {
+        S3ProxyServer first = S3ProxyServer.builder(data.resolve("again")).credentials("again-access",
+                "again-secret-key").start();
+        S3ProxyServer again = null;
+        try {
+            assertThrows(IllegalStateException.class, first::startAgain, "a running server cannot start again");
+            first.close();
+            HttpRequest probe = HttpRequest.newBuilder(URI.create(first.endpoint() + "/"))
+                    .timeout(Duration.ofSeconds(5)).build();
+            assertThrows(java.io.IOException.class, () -> HttpClient.newHttpClient().send(probe,
+                    HttpResponse.BodyHandlers.discarding()), "down: nothing listens on the port");
+            again = first.startAgain();
+            assertEquals(first.endpoint(), again.endpoint());
+            assertEquals(first.dataDirectory(), again.dataDirectory());
+            assertEquals("again-access", again.accessKey());
+            HttpResponse<String> response = HttpClient.newHttpClient().send(probe,
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(403, response.statusCode(), "answers like S3 again: " + response.body());
+        } finally {
+            first.close();
+            if (again != null) {
+                again.close();
+            }
+        }
     }
 }

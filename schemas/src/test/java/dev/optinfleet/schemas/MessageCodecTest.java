@@ -11,9 +11,11 @@ import dev.optinfleet.schemas.task.UnitTermsMessage;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,6 +62,16 @@ class MessageCodecTest {
                 "s3://m/a/tokenizer.json", 0, "s3://d/s.jsonl", ScoringSpec.of("trajectory"),
                 TaskSpec.unitRange(3, "neuron", 256, 128));
         assertEquals(task, Json.read(Json.write(task), ScoringTaskMessage.class));
+        assertFalse(Json.write(task).contains("input_etags"), "no pinned versions, no field");
+        ScoringTaskMessage pinned = new ScoringTaskMessage(1, "job-1", "t-00001", "s3://m/a/config.json",
+                "s3://m/a/tokenizer.json", 0, "s3://d/s.jsonl", ScoringSpec.of("trajectory"),
+                TaskSpec.unitRange(3, "neuron", 256, 128), Map.of("s3://d/s.jsonl", "abc123"));
+        assertEquals(pinned, Json.read(Json.write(pinned), ScoringTaskMessage.class));
+        assertEquals("abc123", pinned.etagOf("s3://d/s.jsonl"));
+        assertEquals(null, pinned.etagOf("s3://m/a/config.json"));
+        MalformedMessageException bad = assertThrows(MalformedMessageException.class, () -> Json.read(
+                Json.write(pinned).replace("s3://d/s.jsonl\":", "/tmp/s.jsonl\":"), ScoringTaskMessage.class));
+        assertTrue(bad.getMessage().contains("input_etags"), bad.getMessage());
         TaskScores scores = new TaskScores(1, "job-1", "t-00001", "w-1",
                 List.of(new UnitTermsMessage(3, "neuron", 256, new double[] {1.5, 2}, new double[] {0.25, 0})), 2,
                 10, "PyTorch");

@@ -102,6 +102,10 @@ class MessageSchemaTest {
                 List.of("s3://d/s.jsonl"), List.of(1.0), null, null, null, null, null, null));
         assertValid("scoring-task.schema.json", new ScoringTaskMessage(1, "job-1", "t-1", "s3://m/a/config.json",
                 "s3://m/a/tokenizer.json", 0, "s3://d/s.jsonl", FULL_SPEC, TaskSpec.unitRange(3, "neuron", 256, 128)));
+        assertValid("scoring-task.schema.json", new ScoringTaskMessage(1, "job-1", "t-3", "s3://m/a/config.json",
+                "s3://m/a/tokenizer.json", 0, "s3://d/s.jsonl", FULL_SPEC, TaskSpec.unitRange(3, "neuron", 256, 128),
+                Map.of("s3://m/a/config.json", "0123abcd", "s3://m/a/tokenizer.json", "4567ef-2",
+                        "s3://d/s.jsonl", "89ab")));
         assertValid("scoring-task.schema.json", new ScoringTaskMessage(1, "job-1", "t-2", "s3://m/a/config.json",
                 "s3://m/a/tokenizer.json", 1, "s3://d/s.jsonl", ScoringSpec.of("fisher"), TaskSpec.gradientBatch(0,
                 16)));
@@ -124,7 +128,7 @@ class MessageSchemaTest {
         assertEquals(declared("job-request.schema.json", ""), written(request));
         assertEquals(declared("job-request.schema.json", "/$defs/scoring_spec"), written(request.get("scoring")));
         ObjectNode task = tree(new ScoringTaskMessage(1, "j", "t", "s3://m/a", "s3://m/t", 0, "s3://d/s",
-                FULL_SPEC, TaskSpec.unitRange(0, "head", 0, 1)));
+                FULL_SPEC, TaskSpec.unitRange(0, "head", 0, 1), Map.of("s3://m/a", "e1", "s3://d/s", "e2")));
         assertEquals(declared("scoring-task.schema.json", ""), written(task));
         assertEquals(declared("scoring-task.schema.json", "/properties/task/oneOf/0"), written(task.get("task")));
         assertEquals(declared("scoring-task.schema.json", "/properties/task/oneOf/1"),
@@ -134,7 +138,7 @@ class MessageSchemaTest {
         assertEquals(declared("task-scores.schema.json", ""), written(scores));
         assertEquals(declared("task-scores.schema.json", "/$defs/unit_terms"), written(scores.get("terms").get(0)));
         ObjectNode status = tree(new JobStatus(1, "j", JobState.FAILED, FULL_REQUEST, 1, 1, 1, 1, 1, 1, "boom", 0.5,
-                List.of(RESULT), "s3://o/p/scores.json", "s3://o/p/report.html"));
+                List.of(RESULT), "s3://o/p/scores.json", "s3://o/p/report.html", Map.of("s3://m/a", "e1")));
         assertEquals(declared("job-status.schema.json", ""), written(status));
         assertEquals(declared("job-status.schema.json", "/$defs/budget_result"), written(status.get("results")
                 .get(0)));
@@ -165,6 +169,10 @@ class MessageSchemaTest {
                 FULL_SPEC, TaskSpec.unitRange(0, "head", 0, 1)));
         ((ObjectNode) task.get("task")).put("kind", "layer");
         assertInvalid("scoring-task.schema.json", task, "task");
+        task = tree(new ScoringTaskMessage(1, "j", "t", "s3://m/a", "s3://m/t", 0, "s3://d/s",
+                FULL_SPEC, TaskSpec.unitRange(0, "head", 0, 1), Map.of("s3://m/a", "e1")));
+        ((ObjectNode) task.get("input_etags")).put("s3://m/t", "");
+        assertInvalid("scoring-task.schema.json", task, "input_etags");
 
         ObjectNode status = tree(doneStatus());
         status.put("state", "failed");

@@ -29,7 +29,8 @@ import java.util.stream.Stream;
  *
  * <p>{@link #fetch(S3Uri)} asks the server for the current ETag (a HEAD request) and returns the cached file of that
  * version, downloading it first on a miss. A changed object has a new ETag, hence a new entry; the old one ages out.
- * {@link #fetch(S3Uri, String)} skips the HEAD when the caller already knows the ETag (e.g. from a bucket event).
+ * {@link #fetch(S3Uri, String)} skips the HEAD when the caller already knows the ETag (e.g. from a bucket event);
+ * {@link #fetchExact} also refuses any other version, for a job that pinned its inputs' ETags at planning.
  *
  * <p>Files are {@code <directory>/<sha256(uri, etag)>.obj}, downloaded to a {@code .part} file and renamed into
  * place atomically, so a file under its final name is always complete. Entries left by an earlier run are adopted
@@ -139,6 +140,22 @@ public final class ObjectCache {
                 hits--;
             }
         }
+    }
+
+    /**
+     * Exactly the version with this ETag: as {@link #fetch(S3Uri, String)}, but when the server holds another
+     * version (the object was overwritten and the pinned one is not cached), the downloaded file is kept for what it
+     * is and this fails instead of returning it.
+     *
+     * @throws ObjectChangedException naming the object, the expected and the found ETag
+     */
+    public CachedObject fetchExact(S3Uri uri, String etag) {
+        CachedObject found = fetch(uri, etag);
+        if (!found.etag().equals(etag)) {
+            found.close();
+            throw new ObjectChangedException(uri, etag, found.etag());
+        }
+        return found;
     }
 
     /** A snapshot of the counters and occupancy. */

@@ -58,15 +58,28 @@ public final class ObjectStore implements AutoCloseable {
     private static final Set<String> BUCKET_EXISTS_CODES = Set.of("BucketAlreadyOwnedByYou", "BucketAlreadyExists");
 
     private final StorageSettings settings;
+    private final StorageTimeouts timeouts;
     private final MinioClient client;
 
+    /** A client with {@link StorageTimeouts#DEFAULT}. */
     public ObjectStore(StorageSettings settings) {
+        this(settings, StorageTimeouts.DEFAULT);
+    }
+
+    public ObjectStore(StorageSettings settings, StorageTimeouts timeouts) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.timeouts = Objects.requireNonNull(timeouts, "timeouts");
         this.client = MinioClient.builder()
                 .endpoint(settings.endpoint())
                 .credentials(settings.accessKey(), settings.secretKey())
                 .region(settings.region())
                 .build();
+        // MinIO's order: connect, write, read.
+        client.setTimeout(timeouts.connect().toMillis(), timeouts.write().toMillis(), timeouts.read().toMillis());
+    }
+
+    public StorageTimeouts timeouts() {
+        return timeouts;
     }
 
     public StorageSettings settings() {

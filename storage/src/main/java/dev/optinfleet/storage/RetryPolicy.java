@@ -15,8 +15,8 @@ import java.time.Duration;
 public record RetryPolicy(int maxAttempts, Duration initialBackoff, double multiplier, Duration maxBackoff) {
 
     /**
-     * What the coordinator uses for object storage, and the worker's configured default: 4 attempts, waiting
-     * 0.5 s, 1 s, 2 s.
+     * The quick retry of storage calls a caller waits on synchronously (REST requests): 4 attempts, waiting 0.5 s,
+     * 1 s, 2 s. Background work retries to a deadline instead ({@link StorageRetry#untilDeadline}).
      */
     public static final RetryPolicy STORAGE_DEFAULT = new RetryPolicy(4, Duration.ofMillis(500), 2.0,
             Duration.ofSeconds(10));

@@ -7,7 +7,8 @@ package dev.optinfleet.storage;
  * ({@code @Retry(retryOn = StorageUnavailableException.class)}) can select on the type.
  */
 public abstract sealed class StorageException extends RuntimeException
-        permits ObjectNotFoundException, StorageUnavailableException, StorageRequestException {
+        permits ObjectNotFoundException, StorageUnavailableException, StorageRequestException,
+        ObjectChangedException {
 
     private final S3Uri uri;
 

@@ -107,6 +107,32 @@ class ObjectCacheTest {
     }
 
     @Test
+    void fetchExactServesThePinnedVersionWhileCachedAndRefusesAnOverwrittenOneNamingBothEtags(@TempDir Path dir)
+            throws Exception {
+        S3Uri uri = put("exact/shard.jsonl", "version one".getBytes(StandardCharsets.UTF_8));
+        ObjectCache cache = new ObjectCache(store, dir, ROOMY);
+        String pinned = store.stat(uri).etag();
+        try (CachedObject first = cache.fetchExact(uri, pinned)) {
+            assertEquals("version one", Files.readString(first.path()));
+        }
+        store.putBytes(uri, "version two".getBytes(StandardCharsets.UTF_8));
+        String current = store.stat(uri).etag();
+        assertNotEquals(pinned, current);
+        // Cached: the pinned version, without asking the server.
+        try (CachedObject again = cache.fetchExact(uri, pinned)) {
+            assertEquals("version one", Files.readString(again.path()));
+        }
+        // Not cached (another cache, e.g. another worker): the server has only the new version.
+        ObjectCache other = new ObjectCache(store, dir.resolve("other"), ROOMY);
+        ObjectChangedException e = assertThrows(ObjectChangedException.class, () -> other.fetchExact(uri, pinned));
+        assertEquals(pinned, e.expectedEtag());
+        assertEquals(current, e.foundEtag());
+        assertFalse(e.isRetryable());
+        assertTrue(e.getMessage().contains(uri.toString()) && e.getMessage().contains(pinned)
+                && e.getMessage().contains(current), e.getMessage());
+    }
+
+    @Test
     void evictsLeastRecentlyUsedBeyondMaxBytes(@TempDir Path dir) {
         S3Uri a = put("evict/a", filled(100, 'a'));
         S3Uri b = put("evict/b", filled(100, 'b'));

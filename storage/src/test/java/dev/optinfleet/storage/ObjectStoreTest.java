@@ -135,6 +135,35 @@ class ObjectStoreTest {
     }
 
     @Test
+    void aServerThatAcceptsButNeverAnswersFailsAfterTheReadTimeoutNotTheClientsFiveMinutes() throws Exception {
+        // A listening socket that never answers: what a hung endpoint looks like to the client.
+        try (var silent = new java.net.ServerSocket(0);
+             ObjectStore hung = new ObjectStore(StorageSettings.of("http://127.0.0.1:" + silent.getLocalPort(), "a",
+                     "b"), new StorageTimeouts(java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(1),
+                     java.time.Duration.ofSeconds(1)))) {
+            assertEquals(java.time.Duration.ofSeconds(1), hung.timeouts().read());
+            long started = System.nanoTime();
+            StorageUnavailableException e = assertThrows(StorageUnavailableException.class,
+                    () -> hung.stat(S3Uri.parse("s3://" + BUCKET + "/any")));
+            long took = (System.nanoTime() - started) / 1_000_000;
+            assertTrue(e.isRetryable());
+            // The client may retry a timed-out request once itself; still seconds, not minutes.
+            assertTrue(took < 15_000, "gave up after " + took + " ms");
+        }
+    }
+
+    @Test
+    void defaultTimeoutsAreSecondsNotMinutes() {
+        assertEquals(StorageTimeouts.DEFAULT, store.timeouts());
+        assertEquals(java.time.Duration.ofSeconds(10), StorageTimeouts.DEFAULT.connect());
+        assertEquals(java.time.Duration.ofSeconds(60), StorageTimeouts.DEFAULT.read());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new StorageTimeouts(java.time.Duration.ZERO, java.time.Duration.ofSeconds(1),
+                        java.time.Duration.ofSeconds(1)));
+        assertTrue(e.getMessage().contains("optin.s3.connect-timeout"), e.getMessage());
+    }
+
+    @Test
     void ensureBucketIsIdempotent() {
         store.ensureBucket("store-test-second");
         store.ensureBucket("store-test-second");

@@ -65,7 +65,7 @@ public class FleetResources implements QuarkusTestResourceLifecycleManager {
                     "optin.s3.secret-key", s3.secretKey(),
                     "optin.worker.id", "test-worker",
                     "optin.worker.cache-dir", work.resolve("cache").toString(),
-                    "optin.worker.retry.initial-backoff", "20ms");
+                    "optin.s3.retry.initial-backoff", "20ms");
         } catch (IOException e) {
             stop();
             throw new UncheckedIOException(e);

@@ -43,6 +43,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -134,6 +135,47 @@ class ScoringTaskConsumerTest {
                 TaskSpec.gradientBatch(0, 4)));
         assertTrue(!java.util.Arrays.equals(first.terms().get(0).output(), newJob.terms().get(0).output()),
                 "a new job scores the shard's new content");
+    }
+
+    @Test
+    void aTaskScoresExactlyThePinnedVersionsAndOneWhoseInputChangedIsDeadLetteredNamingObjectAndEtags()
+            throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        S3Uri shard = S3Uri.of(FleetResources.BUCKET, "calibration/pinned-" + run + "/shard.jsonl");
+        store.putFile(shard, FleetResources.localShard());
+        Map<String, String> pinned = Map.of(
+                FleetResources.MODEL.toString(), store.stat(FleetResources.MODEL).etag(),
+                FleetResources.TOKENIZER.toString(), store.stat(FleetResources.TOKENIZER).etag(),
+                shard.toString(), store.stat(shard).etag());
+        ScoringSpec spec = new ScoringSpec("fisher", null, null, null, null, null, 5L, 8, null, 2, 4);
+        ScoringTaskMessage ok = pinned(task("job-p-" + run, "a", FleetResources.MODEL, shard, spec,
+                TaskSpec.gradientBatch(0, 4)), pinned);
+        assertTermsEqual(expected(ok), runAndAwaitScores(ok).terms());
+
+        // Overwritten after planning, on a path no worker cached: the pinned version is gone from the server.
+        S3Uri changed = S3Uri.of(FleetResources.BUCKET, "calibration/changed-" + run + "/shard.jsonl");
+        List<String> lines = Files.readAllLines(FleetResources.localShard());
+        store.putBytes(changed, String.join("\n", lines.subList(0, 4)).getBytes(StandardCharsets.UTF_8));
+        String planned = store.stat(changed).etag();
+        store.putBytes(changed, String.join("\n", lines.subList(4, 8)).getBytes(StandardCharsets.UTF_8));
+        String current = store.stat(changed).etag();
+        Map<String, String> stale = new java.util.HashMap<>(pinned);
+        stale.remove(shard.toString());
+        stale.put(changed.toString(), planned);
+        ScoringTaskMessage mixed = pinned(task("job-p-" + run, "b", FleetResources.MODEL, changed, spec,
+                TaskSpec.gradientBatch(0, 4)), stale);
+        KafkaTestClient letters = client(Topics.DEAD_LETTERS);
+        client(Topics.TASK_SCORES).send(Topics.SCORING_TASKS, null, mixed.taskId(), Json.write(mixed));
+        DeadLetter letter = awaitDeadLetter(letters, mixed.taskId());
+        assertEquals("job-p-" + run, letter.jobId());
+        assertEquals(dev.optinfleet.storage.ObjectChangedException.class.getName(), letter.errorType());
+        assertTrue(letter.reason().contains(changed.toString()) && letter.reason().contains(planned)
+                && letter.reason().contains(current), "names the object and both ETags: " + letter.reason());
+    }
+
+    private static ScoringTaskMessage pinned(ScoringTaskMessage t, Map<String, String> etags) {
+        return new ScoringTaskMessage(t.schemaVersion(), t.jobId(), t.taskId(), t.modelUri(), t.tokenizerUri(),
+                t.shardIndex(), t.shardUri(), t.scoring(), t.task(), etags);
     }
 
     @Test

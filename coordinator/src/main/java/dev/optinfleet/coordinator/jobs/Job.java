@@ -46,6 +46,8 @@ public final class Job {
     private List<BudgetResult> results = List.of();
     private String scoresUri;
     private String reportUri;
+    /** The inputs' versions read at planning (object URI -> ETag), kept in the status for a restart; null before. */
+    private Map<String, String> inputEtags;
 
     private JobInputs inputs;
     private JobPlan plan;
@@ -84,6 +86,7 @@ public final class Job {
         job.results = s.results();
         job.scoresUri = s.scoresUri();
         job.reportUri = s.reportUri();
+        job.inputEtags = s.inputEtags();
         // Counters are recounted from the stored scores once the job is planned again.
         if (!s.state().isFinal()) {
             job.tasksDone = 0;
@@ -111,7 +114,7 @@ public final class Job {
 
     public synchronized JobStatus status() {
         return new JobStatus(JobStatus.SCHEMA_VERSION, id, state, request, tasksTotal, tasksDone, unitsTotal,
-                unitsScored, submittedAt, updatedAt, error, outputWeight, results, scoresUri, reportUri);
+                unitsScored, submittedAt, updatedAt, error, outputWeight, results, scoresUri, reportUri, inputEtags);
     }
 
     /** The plan, or null before the job was planned (and after it finished). */
@@ -121,6 +124,11 @@ public final class Job {
 
     public synchronized JobInputs inputs() {
         return inputs;
+    }
+
+    /** The inputs' versions the job pinned when first planned (object URI -> ETag), or null before. */
+    public synchronized Map<String, String> inputEtags() {
+        return inputEtags;
     }
 
     /** The term table; read it only while holding the job's monitor. */
@@ -177,6 +185,9 @@ public final class Job {
      */
     public synchronized List<String> planned(JobInputs jobInputs, JobPlan jobPlan) {
         this.inputs = jobInputs;
+        if (inputEtags == null && !jobInputs.etags().isEmpty()) {
+            this.inputEtags = jobInputs.etags();
+        }
         this.plan = jobPlan;
         this.table = new TermTable(jobInputs.config());
         this.tasksTotal = jobPlan.size();

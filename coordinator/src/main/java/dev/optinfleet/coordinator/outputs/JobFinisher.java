@@ -65,7 +65,8 @@ public class JobFinisher {
             if (inputs == null) {
                 return; // failed meanwhile
             }
-            preparer.withCalibration(job.id(), request, (dense, tokenizer, calibration) -> {
+            // The versions the tasks scored, or a failure naming the object that changed since planning.
+            preparer.withCalibration(job.id(), request, inputs.etags(), (dense, tokenizer, calibration) -> {
                 FlopModel flops = FlopModel.fromLengths(dense.config(), inputs.sampleLengths(), dense.hasPooler());
                 ScoresDocument scores;
                 ScoringStats stats;

@@ -93,7 +93,7 @@ public class NewBudgets {
             S3Uri scoresUri = S3Uri.parse(status.scoresUri());
             ScoresDocument scores = Json.read(new String(StorageRetry.DEFAULT.call("read " + scoresUri,
                     () -> store.getBytes(scoresUri)), StandardCharsets.UTF_8), ScoresDocument.class);
-            return preparer.withCalibration(jobId, job.request(), (dense, tokenizer, calibration) -> {
+            return preparer.withCalibration(jobId, job.request(), job.inputEtags(), (dense, tokenizer, calibration) -> {
                 FlopModel flops = FlopModel.fromLengths(dense.config(), scores.sampleLengths(), dense.hasPooler());
                 try (WrittenOutputs written = withCheckpoints
                         ? writer.write(jobId, job.request(), dense, tokenizer, scores, flops,

@@ -52,11 +52,17 @@ public class OutputWriter {
     static final int UPLOAD_THREADS = 4;
 
     private final ObjectStore store;
+    private final StorageRetry retry;
     private final Path outputsRoot;
     private final ExecutorService uploads;
 
-    public OutputWriter(ObjectStore store, CoordinatorSettings settings) {
+    /**
+     * @param retry every upload rides out a storage outage up to {@code optin.s3.retry.deadline}: a job whose every
+     *              score is in stays SOLVING meanwhile instead of failing
+     */
+    public OutputWriter(ObjectStore store, StorageRetry retry, CoordinatorSettings settings) {
         this.store = store;
+        this.retry = retry;
         this.outputsRoot = settings.workDir().resolve(OUTPUTS_DIR);
         this.uploads = Executors.newFixedThreadPool(UPLOAD_THREADS, NamedThreads.factory("output-upload"));
     }
@@ -144,7 +150,7 @@ public class OutputWriter {
     /** Uploads every file under {@code dir} to the same relative key under the job's prefix; masks last. */
     private void upload(String jobId, JobRequest request, Path dir) {
         S3Uri prefix = OutputLocation.jobPrefix(request, jobId);
-        StorageRetry.DEFAULT.call("create bucket " + prefix.bucket(), () -> {
+        retry.call("create bucket " + prefix.bucket(), () -> {
             store.ensureBucket(prefix.bucket());
             return null;
         });
@@ -165,7 +171,7 @@ public class OutputWriter {
         for (Path file : files) {
             String relative = dir.relativize(file).toString().replace(java.io.File.separatorChar, '/');
             S3Uri target = prefix.resolve(relative);
-            pending.add(uploads.submit(() -> StorageRetry.DEFAULT.call("upload " + target,
+            pending.add(uploads.submit(() -> retry.call("upload " + target,
                     () -> store.putFile(target, file))));
         }
         RuntimeException failure = null;

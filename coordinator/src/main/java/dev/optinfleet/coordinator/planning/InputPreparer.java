@@ -42,13 +42,18 @@ public class InputPreparer {
         this.stager = stager;
     }
 
-    /** Downloads (or reuses) and reads the inputs of a completed request. */
-    public JobInputs prepare(String jobId, JobRequest request) {
-        try (StagedInputs staged = stager.stage(jobId, request, true)) {
+    /**
+     * Downloads (or reuses) and reads the inputs of a completed request.
+     *
+     * @param pinned the versions (object URI -> ETag) the job recorded when it was first planned, null before
+     * @throws dev.optinfleet.storage.ObjectChangedException when a pinned version is gone
+     */
+    public JobInputs prepare(String jobId, JobRequest request, Map<String, String> pinned) {
+        try (StagedInputs staged = stager.stage(jobId, request, true, pinned)) {
             Checkpoint dense = load(staged, request);
             List<TokenBatch> batches = tokenize(jobId, request, staged, dense);
             int[] sizes = batches.stream().mapToInt(TokenBatch::size).toArray();
-            return new JobInputs(dense.config(), sizes, LocalPruner.lengths(batches));
+            return new JobInputs(dense.config(), sizes, LocalPruner.lengths(batches), staged.etags());
         }
     }
 
@@ -61,9 +66,11 @@ public class InputPreparer {
     /**
      * As {@link #withCheckpoint}, with every calibration shard tokenised exactly as for scoring (same tokenizer,
      * same max_samples), so that reconstruction in the finishing step fits on the tokens the local pruner uses.
+     * Exactly the {@code pinned} versions (those the job's tasks scored), or it fails naming the changed object.
      */
-    public <T> T withCalibration(String jobId, JobRequest request, CalibratedWork<T> work) {
-        try (StagedInputs staged = stager.stage(jobId, request, true)) {
+    public <T> T withCalibration(String jobId, JobRequest request, Map<String, String> pinned,
+                                 CalibratedWork<T> work) {
+        try (StagedInputs staged = stager.stage(jobId, request, true, pinned)) {
             Checkpoint dense = load(staged, request);
             return work.apply(dense, staged.tokenizer(), tokenize(jobId, request, staged, dense));
         }
@@ -92,8 +99,9 @@ public class InputPreparer {
      * Applies {@code work} to the dense checkpoint (named after the job) and the local tokenizer.json; both are valid
      * only during the call.
      */
-    public <T> T withCheckpoint(String jobId, JobRequest request, BiFunction<Checkpoint, Path, T> work) {
-        try (StagedInputs staged = stager.stage(jobId, request, false)) {
+    public <T> T withCheckpoint(String jobId, JobRequest request, Map<String, String> pinned,
+                                BiFunction<Checkpoint, Path, T> work) {
+        try (StagedInputs staged = stager.stage(jobId, request, false, pinned)) {
             return work.apply(load(staged, request), staged.tokenizer());
         }
     }

@@ -23,6 +23,8 @@ import java.util.regex.Pattern;
 @Singleton
 public class JobIntake {
     /** Job ids become part of object keys and URLs. */
+    /** The source REST submissions pass: a caller waiting on the answer. */
+    static final String REST = "rest";
     private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
     private final RequestCompletion completion;
@@ -30,9 +32,16 @@ public class JobIntake {
     private final JobRegistry registry;
     private final JobUpdates updates;
     private final JobPlanner planner;
+    private final StorageRetry backgroundRetry;
 
+    /**
+     * @param backgroundRetry the retry of requests nobody waits on (the request topic, checkpoint events): they ride
+     *                        out a storage outage up to {@code optin.s3.retry.deadline}, since no client would retry
+     *                        them; a REST caller gets a 503 after the quick {@link StorageRetry#DEFAULT} instead
+     */
     public JobIntake(RequestCompletion completion, ObjectStore store, JobRegistry registry, JobUpdates updates,
-                     JobPlanner planner) {
+                     JobPlanner planner, StorageRetry backgroundRetry) {
+        this.backgroundRetry = backgroundRetry;
         this.completion = completion;
         this.store = store;
         this.registry = registry;
@@ -66,7 +75,7 @@ public class JobIntake {
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException(e.getMessage(), e);
         }
-        requireObjects(completed);
+        requireObjects(completed, REST.equals(defaultSource) ? StorageRetry.DEFAULT : backgroundRetry);
         Job job = Job.accepted(jobId, completed, System.currentTimeMillis());
         if (!registry.add(job)) {
             return registry.get(jobId);
@@ -83,7 +92,7 @@ public class JobIntake {
     }
 
     /** Every object the job reads, by the request field that names it; a missing one fails with both named. */
-    private void requireObjects(JobRequest r) {
+    private void requireObjects(JobRequest r, StorageRetry retry) {
         Map<S3Uri, String> objects = new LinkedHashMap<>();
         for (Map.Entry<String, S3Uri> e : ModelObjects.objects(S3Uri.parse(r.modelUri())).entrySet()) {
             objects.put(e.getValue(), e.getValue().toString().equals(r.modelUri()) ? "model_uri"
@@ -95,7 +104,7 @@ public class JobIntake {
         }
         for (Map.Entry<S3Uri, String> e : objects.entrySet()) {
             try {
-                StorageRetry.DEFAULT.call("stat " + e.getKey(), () -> store.stat(e.getKey()));
+                retry.call("stat " + e.getKey(), () -> store.stat(e.getKey()));
             } catch (ObjectNotFoundException notFound) {
                 throw new InvalidRequestException(e.getValue() + ": " + notFound.getMessage(), notFound);
             }

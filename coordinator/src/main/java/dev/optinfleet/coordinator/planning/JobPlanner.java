@@ -7,6 +7,7 @@ import dev.optinfleet.coordinator.jobs.JobScored;
 import dev.optinfleet.coordinator.jobs.JobUpdates;
 import dev.optinfleet.coordinator.messaging.TaskPublisher;
 import dev.optinfleet.schemas.status.JobState;
+import dev.optinfleet.storage.ObjectChangedException;
 import dev.optinfleet.storage.StorageUnavailableException;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Singleton;
@@ -55,7 +56,8 @@ public class JobPlanner {
         long started = System.nanoTime();
         JobState resumedFrom = job.state();
         try {
-            JobInputs inputs = preparer.prepare(job.id(), job.request());
+            // A resumed job reads exactly the versions it pinned when first planned (its status keeps them).
+            JobInputs inputs = preparer.prepare(job.id(), job.request(), job.inputEtags());
             JobPlan plan = TaskPlanner.plan(job.id(), job.request(), inputs);
             if (job.state().isFinal()) {
                 return; // failed meanwhile (a dead letter of a resumed job): publish nothing for it
@@ -79,7 +81,9 @@ public class JobPlanner {
             // Every result may have arrived while the tasks were being published.
             scored.fire(new JobScored(job));
         } catch (StorageUnavailableException e) {
-            updates.fail(job, "object storage was unavailable while planning (after retries): " + e.getMessage());
+            updates.fail(job, "object storage was unavailable while planning: " + e.getMessage());
+        } catch (ObjectChangedException e) {
+            updates.fail(job, "an input changed: " + e.getMessage());
         } catch (RuntimeException | OutOfMemoryError e) {
             String message = e.getMessage() == null || e.getMessage().isBlank() ? e.toString() : e.getMessage();
             updates.fail(job, "planning failed: " + message);

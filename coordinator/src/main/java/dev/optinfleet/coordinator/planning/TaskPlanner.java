@@ -6,9 +6,13 @@ import dev.optinfleet.core.scoring.ScoringSettings;
 import dev.optinfleet.core.scoring.ScoringTask;
 import dev.optinfleet.schemas.job.JobRequest;
 import dev.optinfleet.schemas.task.ScoringTaskMessage;
+import dev.optinfleet.storage.ModelObjects;
+import dev.optinfleet.storage.S3Uri;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Splits a job into tasks with core's {@link ScoringPlan} (the same split the local pruner runs) and writes each as
@@ -28,12 +32,37 @@ public final class TaskPlanner {
         List<PlannedTask> planned = new ArrayList<>(tasks.size());
         for (ScoringTask task : tasks) {
             String id = TaskIds.id(task);
+            String shardUri = request.calibrationUris().get(task.shard());
             ScoringTaskMessage message = new ScoringTaskMessage(ScoringTaskMessage.SCHEMA_VERSION, jobId, id,
-                    request.modelUri(), request.tokenizerUri(), task.shard(),
-                    request.calibrationUris().get(task.shard()), request.scoring(), TaskIds.spec(task));
+                    request.modelUri(), request.tokenizerUri(), task.shard(), shardUri, request.scoring(),
+                    TaskIds.spec(task), etagsOf(request, shardUri, inputs.etags()));
             planned.add(new PlannedTask(id, task, message, units(task, inputs.config())));
         }
         return new JobPlan(planned);
+    }
+
+    /**
+     * The pinned versions of what one task reads: the model's files, the tokenizer and its shard. Null when planning
+     * knew no versions (then the worker pins what the job's first task on it saw).
+     */
+    static Map<String, String> etagsOf(JobRequest request, String shardUri, Map<String, String> etags) {
+        if (etags.isEmpty()) {
+            return null;
+        }
+        List<String> objects = new ArrayList<>();
+        for (S3Uri uri : ModelObjects.objects(S3Uri.parse(request.modelUri())).values()) {
+            objects.add(uri.toString());
+        }
+        objects.add(request.tokenizerUri());
+        objects.add(shardUri);
+        Map<String, String> pinned = new HashMap<>();
+        for (String uri : objects) {
+            String etag = etags.get(uri);
+            if (etag != null) {
+                pinned.put(uri, etag);
+            }
+        }
+        return pinned;
     }
 
     /** Unit evaluations a task performs, as the local pruner counts them. */

@@ -41,8 +41,10 @@ public class RegistryHook implements JobCompletionHook, BudgetAddedHook {
 
     private final ModelRegistries registries;
     private final ObjectStore store;
+    private final StorageRetry retry;
 
-    public RegistryHook(ModelRegistries registries, ObjectStore store) {
+    public RegistryHook(ModelRegistries registries, ObjectStore store, StorageRetry retry) {
+        this.retry = retry;
         this.registries = registries;
         this.store = store;
     }
@@ -116,7 +118,7 @@ public class RegistryHook implements JobCompletionHook, BudgetAddedHook {
                 : objects.get(ModelObjects.ONNX_FILE);
         String etag;
         try {
-            etag = StorageRetry.DEFAULT.call("stat " + weights, () -> store.stat(weights)).etag();
+            etag = retry.call("stat " + weights, () -> store.stat(weights)).etag();
         } catch (StorageException e) {
             LOG.warnf("parent of %s: ETag of %s unknown: %s", request.name(), weights, e.getMessage());
             etag = null;

@@ -29,9 +29,11 @@ public class JobReports {
     public static final String REPORT_FILE = ReportWriter.FILE_NAME;
 
     private final ObjectStore store;
+    private final StorageRetry retry;
 
-    public JobReports(ObjectStore store) {
+    public JobReports(ObjectStore store, StorageRetry retry) {
         this.store = store;
+        this.retry = retry;
     }
 
     /** Where the job's report goes. */
@@ -56,7 +58,7 @@ public class JobReports {
                 .withSubmitter(request.submittedBy()).withOnnxFiles(written);
         byte[] html = ReportWriter.render(data);
         S3Uri target = location(request, jobId);
-        StorageRetry.DEFAULT.call("upload " + target, () -> store.putBytes(target, html, "text/html; charset=utf-8",
+        retry.call("upload " + target, () -> store.putBytes(target, html, "text/html; charset=utf-8",
                 Map.of()));
         return target;
     }

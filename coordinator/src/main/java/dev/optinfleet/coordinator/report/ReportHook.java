@@ -36,8 +36,10 @@ public class ReportHook implements JobCompletionHook, BudgetAddedHook {
 
     private final JobReports reports;
     private final ObjectStore store;
+    private final StorageRetry retry;
 
-    public ReportHook(JobReports reports, ObjectStore store) {
+    public ReportHook(JobReports reports, ObjectStore store, StorageRetry retry) {
+        this.retry = retry;
         this.reports = reports;
         this.store = store;
     }
@@ -71,7 +73,7 @@ public class ReportHook implements JobCompletionHook, BudgetAddedHook {
             for (BudgetResult r : added.results()) {
                 if (!JobOutputs.budgetLabel(r.budget()).equals(label)) {
                     S3Uri uri = S3Uri.parse(r.maskUri());
-                    masks.add(MaskJson.read(new String(StorageRetry.DEFAULT.call("read " + uri, () -> store.getBytes(uri)),
+                    masks.add(MaskJson.read(new String(retry.call("read " + uri, () -> store.getBytes(uri)),
                             StandardCharsets.UTF_8)));
                 }
             }

@@ -4,6 +4,7 @@ import dev.optinfleet.storage.StagingDir;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A job's inputs as local files under their expected names in one {@link StagingDir} (links to pinned cache files):
@@ -14,11 +15,13 @@ import java.util.List;
  * @param tokenizer the tokenizer.json
  * @param shards    calibration shards, in the order of the request's calibration_uris
  * @param staging   the directory that holds them
+ * @param etags     object URI -> ETag of every staged object: the versions these files are
  */
-public record StagedInputs(Path modelDir, Path tokenizer, List<Path> shards, StagingDir staging)
-        implements AutoCloseable {
+public record StagedInputs(Path modelDir, Path tokenizer, List<Path> shards, StagingDir staging,
+                           Map<String, String> etags) implements AutoCloseable {
     public StagedInputs {
         shards = List.copyOf(shards);
+        etags = Map.copyOf(etags);
     }
 
     @Override

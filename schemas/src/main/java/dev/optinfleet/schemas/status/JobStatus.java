@@ -4,6 +4,7 @@ import dev.optinfleet.schemas.Checks;
 import dev.optinfleet.schemas.job.JobRequest;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -26,12 +27,23 @@ import java.util.Objects;
  * @param results       per budget, once done
  * @param scoresUri     the merged raw scores, once done
  * @param reportUri     report.html, once done
+ * @param inputEtags    object URI -> ETag of every input as read once at planning (null before): the versions the
+ *                      job's tasks and finishing step use, also after a restart
  */
 public record JobStatus(int schemaVersion, String jobId, JobState state, JobRequest request, int tasksTotal,
                         int tasksDone, long unitsTotal, long unitsScored, long submittedAt, long updatedAt,
                         String error, Double outputWeight, List<BudgetResult> results, String scoresUri,
-                        String reportUri) {
+                        String reportUri, Map<String, String> inputEtags) {
     public static final int SCHEMA_VERSION = 1;
+
+    /** A status without pinned input versions (before planning, or from a coordinator that does not pin). */
+    public JobStatus(int schemaVersion, String jobId, JobState state, JobRequest request, int tasksTotal,
+                     int tasksDone, long unitsTotal, long unitsScored, long submittedAt, long updatedAt,
+                     String error, Double outputWeight, List<BudgetResult> results, String scoresUri,
+                     String reportUri) {
+        this(schemaVersion, jobId, state, request, tasksTotal, tasksDone, unitsTotal, unitsScored, submittedAt,
+                updatedAt, error, outputWeight, results, scoresUri, reportUri, null);
+    }
 
     public JobStatus {
         Checks.schemaVersion(schemaVersion, SCHEMA_VERSION);
@@ -46,5 +58,6 @@ public record JobStatus(int schemaVersion, String jobId, JobState state, JobRequ
             throw new IllegalArgumentException("a failed job needs an error");
         }
         results = results == null ? List.of() : List.copyOf(results);
+        inputEtags = inputEtags == null ? null : Map.copyOf(inputEtags);
     }
 }

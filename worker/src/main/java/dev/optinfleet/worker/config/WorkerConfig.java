@@ -41,22 +41,4 @@ public interface WorkerConfig {
     /** How long to wait for Kafka to acknowledge a published result before giving the message back. */
     @WithDefault("2m")
     Duration publishTimeout();
-
-    /** Retries of object-storage calls that failed transiently. */
-    Retry retry();
-
-    /** Bounded retry with exponential backoff. */
-    interface Retry {
-        /** Attempts in all, the first included. */
-        @WithDefault("4")
-        int maxAttempts();
-
-        /** Wait before the second attempt; doubled after each failure. */
-        @WithDefault("500ms")
-        Duration initialBackoff();
-
-        /** Longest single wait. */
-        @WithDefault("10s")
-        Duration maxBackoff();
-    }
 }

@@ -4,7 +4,6 @@ import dev.optinfleet.core.memory.MemoryBudget;
 import dev.optinfleet.core.model.DeviceChoice;
 import dev.optinfleet.fleet.FleetSettings;
 import dev.optinfleet.fleet.s3.StorageBeans;
-import dev.optinfleet.storage.RetryPolicy;
 import io.quarkus.runtime.Startup;
 import jakarta.inject.Singleton;
 
@@ -27,7 +26,6 @@ public final class WorkerSettings implements FleetSettings {
     private final long cacheMaxBytes;
     private final String engine;
     private final Duration publishTimeout;
-    private final RetryPolicy retry;
     private final MemoryBudget memory;
     private final DeviceChoice device;
 
@@ -45,8 +43,6 @@ public final class WorkerSettings implements FleetSettings {
         }
         this.device = DeviceChoice.parse(config.device(), "optin.worker.device");
         this.memory = MemoryBudget.orDetect(config.memory().orElse(null), "optin.worker.memory");
-        this.retry = RetryPolicy.doubling("optin.worker.retry", config.retry().maxAttempts(),
-                config.retry().initialBackoff(), config.retry().maxBackoff());
     }
 
     /** Who this worker is in scores and dead letters. */
@@ -93,10 +89,6 @@ public final class WorkerSettings implements FleetSettings {
     /** What scoring passes are planned from. */
     public MemoryBudget memory() {
         return memory;
-    }
-
-    public RetryPolicy retry() {
-        return retry;
     }
 
     private static String hostName() {

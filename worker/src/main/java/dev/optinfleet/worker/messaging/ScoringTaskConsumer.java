@@ -9,6 +9,7 @@ import dev.optinfleet.schemas.Json;
 import dev.optinfleet.schemas.deadletter.DeadLetter;
 import dev.optinfleet.schemas.task.ScoringTaskMessage;
 import dev.optinfleet.schemas.task.TaskScores;
+import dev.optinfleet.storage.StorageUnavailableException;
 import dev.optinfleet.worker.config.WorkerSettings;
 import dev.optinfleet.worker.scoring.TaskExecutor;
 import dev.optinfleet.worker.scoring.WorkerMetrics;
@@ -28,11 +29,13 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>At least once: a task is acknowledged (its offset may be committed) only after its scores were acknowledged
  * by Kafka. A task that cannot be scored because of what it says or names (malformed JSON, invalid fields, a
- * missing object, a corrupt checkpoint or shard, storage still unavailable after the retries, any other error of
- * the scorer) becomes a {@link DeadLetter} and is then acknowledged, so it is never redelivered and the consumer
- * goes on. Only failures of the worker itself are negatively acknowledged: Kafka not acknowledging our output
- * ({@link PublishFailedException}), the DJL engine failing ({@link EngineException}) or the local disk failing
- * ({@link UncheckedIOException}): dead-lettering those would empty the queue into the dead-letter topic. The
+ * missing object, an input changed since planning, a corrupt checkpoint or shard, any other error of the scorer)
+ * becomes a {@link DeadLetter} and is then acknowledged, so it is never redelivered and the consumer goes on. Only
+ * failures of the worker or its surroundings are negatively acknowledged: Kafka not acknowledging our output
+ * ({@link PublishFailedException}), the DJL engine failing ({@link EngineException}), the local disk failing
+ * ({@link UncheckedIOException}), or object storage still unreachable once {@code optin.s3.retry.deadline} passed
+ * ({@link StorageUnavailableException}: the task is fine, it is put back for later instead of failing its job on
+ * an outage): dead-lettering those would empty the queue into the dead-letter topic. The
  * channel's failure strategy ({@code fail}) then stops it without committing, its liveness check goes down, and a
  * restarted worker receives the task again.
  */
@@ -71,7 +74,7 @@ public class ScoringTaskConsumer {
             LOG.debugf("task %s of job %s: %d units in %d ms", task.taskId(), task.jobId(), result.unitsScored(),
                     result.elapsedMs());
             return message.ack();
-        } catch (PublishFailedException | EngineException | UncheckedIOException e) {
+        } catch (PublishFailedException | EngineException | UncheckedIOException | StorageUnavailableException e) {
             metrics.taskFailed(e);
             LOG.errorf(e, "worker failure on %s, giving the task back: %s", Records.describe(message), e.getMessage());
             return message.nack(e);

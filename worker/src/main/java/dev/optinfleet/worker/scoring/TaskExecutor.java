@@ -23,8 +23,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs one scoring task end to end: settings and task from the message, the current versions (ETags) of the
- * model, tokenizer and shard objects, then core's {@link TaskRunner} on the {@link ModelRuntime}'s loaded model.
+ * Runs one scoring task end to end: settings and task from the message, the versions (ETags) of the model,
+ * tokenizer and shard objects, then core's {@link TaskRunner} on the {@link ModelRuntime}'s loaded model.
+ *
+ * <p>Versions: the ones the task carries ({@code input_etags}, read once by the coordinator at planning), so every
+ * worker of a job scores the same inputs; the {@link ObjectFetcher} loads exactly those or fails the task with an
+ * {@code ObjectChangedException} naming the object and both ETags. A task without them (an older coordinator) scores
+ * the versions this worker's first task of the job saw.
  *
  * <p>Failures are thrown as they come, typed by what the caller can do: {@link IllegalArgumentException} (invalid
  * task, bad shard), {@code ObjectNotFoundException}, {@code CheckpointFormatException} are the message's fault;
@@ -66,11 +71,10 @@ public class TaskExecutor {
         ScoringTask task = ScoringSpecs.toTask(message.task(), message.shardIndex(), settings.scorer());
         List<ObjectRef> modelFiles = new ArrayList<>();
         for (Map.Entry<String, S3Uri> e : ModelObjects.objects(S3Uri.parse(message.modelUri())).entrySet()) {
-            modelFiles.add(version(message.jobId(), e.getValue(), e.getKey()));
+            modelFiles.add(version(message, e.getValue(), e.getKey()));
         }
-        ObjectRef tokenizer = version(message.jobId(), S3Uri.parse(message.tokenizerUri()),
-                ModelObjects.TOKENIZER_FILE);
-        ObjectRef shard = version(message.jobId(), S3Uri.parse(message.shardUri()), "shard.jsonl");
+        ObjectRef tokenizer = version(message, S3Uri.parse(message.tokenizerUri()), ModelObjects.TOKENIZER_FILE);
+        ObjectRef shard = version(message, S3Uri.parse(message.shardUri()), "shard.jsonl");
         boolean exact = task instanceof ScoringTask.UnitRange;
         return runtime.run(modelFiles, tokenizer, shard, settings, exact, prepared -> {
             long started = System.nanoTime();
@@ -89,8 +93,12 @@ public class TaskExecutor {
         });
     }
 
-    private ObjectRef version(String jobId, S3Uri uri, String localName) {
-        String key = jobId + " " + uri;
+    private ObjectRef version(ScoringTaskMessage message, S3Uri uri, String localName) {
+        String pinned = message.etagOf(uri.toString());
+        if (pinned != null) {
+            return new ObjectRef(uri, pinned, localName);
+        }
+        String key = message.jobId() + " " + uri;
         String etag;
         synchronized (jobVersions) {
             etag = jobVersions.get(key);
