@@ -13,7 +13,8 @@ import java.io.UncheckedIOException;
  */
 @Command(name = "optin", mixinStandardHelpOptions = true, version = "optin-fleet 0.1.0",
         description = "One-shot OPTIN pruning of pretrained transformers.",
-        subcommands = {DemoCommand.class, PruneCommand.class, ApplyCommand.class, ExportCommand.class,
+        subcommands = {DemoCommand.class, PruneCommand.class, PlanCommand.class, ApplyCommand.class,
+                ExportCommand.class,
                 EvalCommand.class, StatusCommand.class, BudgetsCommand.class, ReportCommand.class, ModelsCommand.class,
                 UploadCommand.class,
                 CommandLine.HelpCommand.class},

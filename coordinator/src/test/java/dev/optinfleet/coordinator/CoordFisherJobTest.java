@@ -56,6 +56,18 @@ class CoordFisherJobTest extends FleetTestBase {
         JsonNode scoring = api.awaitState(jobId, "scoring");
         assertEquals(2, scoring.path("tasks_total").asInt(), "8 samples in tasks of 4: " + scoring);
         assertEquals(2L * 6 * (12 + 1536), scoring.path("units_total").asLong());
+        // the cost model, from planning on: the plan's tasks, one forward pass per sample, two backward passes per
+        // probe (fisher_trajectory: output and feature term) and sample
+        JsonNode cost = scoring.path("cost");
+        assertEquals("cpu-2core", cost.path("worker_kind").asText(), scoring.toString());
+        assertEquals(2, cost.path("tasks").asInt());
+        assertEquals(72, cost.path("heads").asInt());
+        assertEquals(9216, cost.path("neurons").asInt());
+        assertEquals(8, cost.path("forward_passes").asLong());
+        assertEquals(8 * 8 * 2, cost.path("backward_passes").asLong());
+        assertTrue(cost.path("flops").asDouble() > 0 && cost.path("compute_seconds").asDouble() > 0, cost.toString());
+        assertTrue(cost.path("wall_seconds").path("2").asDouble() < cost.path("wall_seconds").path("1").asDouble(),
+                cost.toString());
         List<ScoringTaskMessage> tasks = worker.awaitTasks(jobId, 2);
         assertEquals(List.of("s0-samples-0-4", "s0-samples-4-8"),
                 tasks.stream().map(ScoringTaskMessage::taskId).sorted().toList());

@@ -35,16 +35,25 @@ import java.util.List;
  * @param scoring        who scored the job and for how long: time from submission to the last merged result, and
  *                       per worker its tasks, units and reported scoring time; null until a result is merged (and
  *                       for a job this coordinator knows only from its final status)
+ * @param cost           the cost model's estimate (see {@link CostView}), once the job is planned; null before and
+ *                       for a job this coordinator knows only from its final status
  */
 public record JobView(String jobId, String name, JobState state, int tasksDone, int tasksTotal,
                       double tasksProgress, long unitsScored,
                       long unitsTotal, long submittedAt, long updatedAt, double elapsedSeconds, Double etaSeconds,
                       String error, Double outputWeight, List<BudgetResult> results, String scoresUri,
-                      String reportUri, JobRequest request, ScoringStats scoring) {
+                      String reportUri, JobRequest request, ScoringStats scoring, CostView cost) {
 
     public static JobView of(Job job, long now) {
         ScoringStats stats = job.scoringStats();
-        return of(job.status(), stats.tasks() == 0 ? null : stats, now, job.tasksProgress());
+        JobView v = of(job.status(), stats.tasks() == 0 ? null : stats, now, job.tasksProgress());
+        return v.withCost(CostView.of(job));
+    }
+
+    JobView withCost(CostView c) {
+        return new JobView(jobId, name, state, tasksDone, tasksTotal, tasksProgress, unitsScored, unitsTotal,
+                submittedAt, updatedAt, elapsedSeconds, etaSeconds, error, outputWeight, results, scoresUri, reportUri,
+                request, scoring, c);
     }
 
     static JobView of(JobStatus s, ScoringStats scoring, long now) {
@@ -63,6 +72,6 @@ public record JobView(String jobId, String name, JobState state, int tasksDone, 
         return new JobView(s.jobId(), s.request().name(), s.state(), s.tasksDone(), s.tasksTotal(),
                 Math.max(progress, s.tasksDone()), s.unitsScored(),
                 s.unitsTotal(), s.submittedAt(), s.updatedAt(), elapsed, eta, s.error(), s.outputWeight(),
-                s.results(), s.scoresUri(), s.reportUri(), s.request(), scoring);
+                s.results(), s.scoresUri(), s.reportUri(), s.request(), scoring, null);
     }
 }

@@ -3,7 +3,7 @@ package dev.optinfleet.coordinator.outputs;
 import dev.optinfleet.coordinator.config.CoordinatorSettings;
 import dev.optinfleet.core.budget.MaskDocuments;
 import dev.optinfleet.core.budget.SolvedMask;
-import dev.optinfleet.core.checkpoint.Checkpoint;
+import dev.optinfleet.core.checkpoint.DenseModel;
 import dev.optinfleet.core.flops.FlopModel;
 import dev.optinfleet.core.flops.FlopReport;
 import dev.optinfleet.core.pipeline.BudgetOutput;
@@ -75,9 +75,10 @@ public class OutputWriter {
     /**
      * Writes scores.json (when {@code withScores}) and, per budget, mask.json and the pruned checkpoint
      * (config.json, model.safetensors, tokenizer.json) with its kept weights repaired as {@code repairing} says,
-     * and its model.onnx; uploads them. Close the result to delete the local copies.
+     * and its model.onnx; uploads them. Close the result to delete the local copies. With repair none a dense model
+     * known by its headers is sliced from its file (see core's JobOutputs#writeBudgets); other repairs load it.
      */
-    public WrittenOutputs write(String jobId, JobRequest request, Checkpoint dense, Path tokenizer,
+    public WrittenOutputs write(String jobId, JobRequest request, DenseModel dense, Path tokenizer,
                                 ScoresDocument scores, FlopModel flops, List<Double> budgets, boolean withScores,
                                 Repairing repairing) {
         Path dir = localDir(jobId);
@@ -100,7 +101,7 @@ public class OutputWriter {
     }
 
     /** Solves one budget and writes only its mask.json (no pruned checkpoint); uploads it. */
-    public WrittenOutputs writeMaskOnly(String jobId, JobRequest request, Checkpoint dense, ScoresDocument scores,
+    public WrittenOutputs writeMaskOnly(String jobId, JobRequest request, DenseModel dense, ScoresDocument scores,
                                         FlopModel flops, double budget) {
         Path dir = localDir(jobId);
         try {

@@ -8,6 +8,8 @@ import dev.optinfleet.core.calibration.CalibrationShard;
 import dev.optinfleet.core.checkpoint.Checkpoint;
 import dev.optinfleet.core.checkpoint.CheckpointFormatException;
 import dev.optinfleet.core.checkpoint.CheckpointLoader;
+import dev.optinfleet.core.checkpoint.DenseModel;
+import dev.optinfleet.core.model.ModelConfig;
 import dev.optinfleet.core.pipeline.LocalPruner;
 import dev.optinfleet.core.scoring.ScoringSettings;
 import dev.optinfleet.core.tokenize.TextTokenizer;
@@ -28,9 +30,11 @@ import java.util.Map;
 import java.util.function.BiFunction;
 
 /**
- * Reads a job's inputs the way the local pruner does: the checkpoint (for its architecture), and every calibration
- * shard tokenised with the model's tokenizer, capped at max_samples, for the shard sizes the plan splits and the
- * sample lengths the FLOP model uses. Errors name the S3 object they are about.
+ * Reads a job's inputs the way the local pruner does: the checkpoint's architecture, and every calibration shard
+ * tokenised with the model's tokenizer, capped at max_samples, for the shard sizes the plan splits and the sample
+ * lengths the FLOP model uses. Planning reads config.json and the safetensors header only, never a weight, so its
+ * memory does not grow with the model (an ONNX model is imported whole: its config is in its graph). Errors name
+ * the S3 object they are about.
  */
 @Singleton
 public class InputPreparer {
@@ -43,44 +47,46 @@ public class InputPreparer {
     }
 
     /**
-     * Downloads (or reuses) and reads the inputs of a completed request.
+     * Downloads (or reuses) and reads the inputs of a completed request: config, tokenizer and tensor headers only.
      *
      * @param pinned the versions (object URI -> ETag) the job recorded when it was first planned, null before
      * @throws dev.optinfleet.storage.ObjectChangedException when a pinned version is gone
      */
     public JobInputs prepare(String jobId, JobRequest request, Map<String, String> pinned) {
         try (StagedInputs staged = stager.stage(jobId, request, true, pinned)) {
-            Checkpoint dense = load(staged, request);
-            List<TokenBatch> batches = tokenize(jobId, request, staged, dense);
+            ModelConfig config = loadConfig(staged, request);
+            List<TokenBatch> batches = tokenize(jobId, request, staged, config);
             int[] sizes = batches.stream().mapToInt(TokenBatch::size).toArray();
-            return new JobInputs(dense.config(), sizes, LocalPruner.lengths(batches), staged.etags());
+            return new JobInputs(config, sizes, LocalPruner.lengths(batches), staged.etags());
         }
     }
 
     /** The work of a job's finishing step that needs the calibration tokens too (reconstruction). */
     @FunctionalInterface
     public interface CalibratedWork<T> {
-        T apply(Checkpoint dense, Path tokenizer, List<TokenBatch> calibration);
+        T apply(DenseModel dense, Path tokenizer, List<TokenBatch> calibration);
     }
 
     /**
-     * As {@link #withCheckpoint}, with every calibration shard tokenised exactly as for scoring (same tokenizer,
-     * same max_samples), so that reconstruction in the finishing step fits on the tokens the local pruner uses.
-     * Exactly the {@code pinned} versions (those the job's tasks scored), or it fails naming the changed object.
+     * Applies {@code work} to the dense model (its headers for a safetensors checkpoint: weights are read only by
+     * what needs them), the local tokenizer.json and every calibration shard tokenised exactly as for scoring (same
+     * tokenizer, same max_samples), so that reconstruction in the finishing step fits on the tokens the local pruner
+     * uses. Exactly the {@code pinned} versions (those the job's tasks scored), or it fails naming the changed
+     * object. All are valid only during the call.
      */
     public <T> T withCalibration(String jobId, JobRequest request, Map<String, String> pinned,
                                  CalibratedWork<T> work) {
         try (StagedInputs staged = stager.stage(jobId, request, true, pinned)) {
-            Checkpoint dense = load(staged, request);
-            return work.apply(dense, staged.tokenizer(), tokenize(jobId, request, staged, dense));
+            DenseModel dense = open(staged, request);
+            return work.apply(dense, staged.tokenizer(), tokenize(jobId, request, staged, dense.config()));
         }
     }
 
-    private List<TokenBatch> tokenize(String jobId, JobRequest request, StagedInputs staged, Checkpoint dense) {
+    private List<TokenBatch> tokenize(String jobId, JobRequest request, StagedInputs staged, ModelConfig config) {
         ScoringSettings settings = ScoringSpecs.toSettings(request.scoring());
         List<TokenBatch> batches = new ArrayList<>();
-        try (TextTokenizer tokenizer = loadTokenizer(staged.tokenizer(), request, dense,
-                settings.tokenLimit(dense.config().maxPositions()))) {
+        try (TextTokenizer tokenizer = loadTokenizer(staged.tokenizer(), request,
+                settings.tokenLimit(config.maxPositions()))) {
             for (int i = 0; i < staged.shards().size(); i++) {
                 String uri = request.calibrationUris().get(i);
                 CalibrationShard shard = readShard(staged.shards().get(i), uri);
@@ -115,7 +121,25 @@ public class InputPreparer {
         }
     }
 
-    private static TextTokenizer loadTokenizer(Path file, JobRequest request, Checkpoint dense, int limit) {
+    /** The dense model, named after the job: its headers, or its weights when it is an ONNX model. */
+    private static DenseModel open(StagedInputs staged, JobRequest request) {
+        try {
+            return DenseModel.open(staged.modelDir(), request.name());
+        } catch (CheckpointFormatException e) {
+            throw renamed(e, staged.modelDir(), request);
+        }
+    }
+
+    /** The dense model's architecture from its headers (see the class comment). */
+    private static ModelConfig loadConfig(StagedInputs staged, JobRequest request) {
+        try {
+            return CheckpointLoader.config(staged.modelDir());
+        } catch (CheckpointFormatException e) {
+            throw renamed(e, staged.modelDir(), request);
+        }
+    }
+
+    private static TextTokenizer loadTokenizer(Path file, JobRequest request, int limit) {
         try {
             return TextTokenizer.load(file, limit);
         } catch (CheckpointFormatException e) {

@@ -2,7 +2,8 @@ package dev.optinfleet.coordinator.report;
 
 import dev.optinfleet.coordinator.jobs.ScoringStats;
 import dev.optinfleet.coordinator.outputs.OutputLocation;
-import dev.optinfleet.core.checkpoint.Checkpoint;
+import dev.optinfleet.core.checkpoint.DenseModel;
+import dev.optinfleet.core.flops.FlopModel;
 import dev.optinfleet.core.pipeline.BudgetOutput;
 import dev.optinfleet.report.Evaluation;
 import dev.optinfleet.report.ReportData;
@@ -51,10 +52,17 @@ public class JobReports {
      * @return the report's URI
      * @throws IllegalArgumentException when the checkpoint, scores and masks do not belong together (naming which)
      */
-    public S3Uri publish(String jobId, JobRequest request, Checkpoint dense, ScoresDocument scores,
+    public S3Uri publish(String jobId, JobRequest request, DenseModel dense, ScoresDocument scores,
                          List<MaskDocument> masks, ScoringStats stats, Evaluation evaluation,
                          List<BudgetOutput> written) {
-        ReportData data = ReportData.from(scores, dense, masks, timings(stats), evaluation).withJobId(jobId)
+        // as ReportData.from(scores, checkpoint, ...) checks, from the digest alone: no weight needs to be loaded
+        if (!dense.weightsSha256().equals(scores.weightsSha256())) {
+            throw new IllegalArgumentException("scores.json of " + scores.modelName() + " is for weights "
+                    + scores.weightsSha256() + " but the model " + dense.name() + " has weights "
+                    + dense.weightsSha256());
+        }
+        FlopModel flops = FlopModel.of(dense.config(), scores.tokensPerSequence(), dense.hasPooler());
+        ReportData data = ReportData.from(scores, flops, masks, timings(stats), evaluation).withJobId(jobId)
                 .withSubmitter(request.submittedBy()).withOnnxFiles(written);
         byte[] html = ReportWriter.render(data);
         S3Uri target = location(request, jobId);

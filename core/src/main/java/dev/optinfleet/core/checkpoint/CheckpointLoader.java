@@ -1,6 +1,7 @@
 package dev.optinfleet.core.checkpoint;
 
 import dev.optinfleet.core.checkpoint.onnx.OnnxImporter;
+import dev.optinfleet.core.model.ModelConfig;
 
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -62,5 +63,32 @@ public final class CheckpointLoader {
         throw new CheckpointFormatException(path.toString(), null, "is not a checkpoint: expected a directory with "
                 + HfCheckpointReader.CONFIG_FILE + " + " + HfCheckpointReader.WEIGHTS_FILE + " (or " + ONNX_FILE
                 + "), or an .onnx file");
+    }
+
+    /**
+     * The architecture of the checkpoint at {@code path}, as {@link #load} would give it, reading only config.json
+     * and the safetensors header of a safetensors checkpoint (no weight is read; memory does not grow with the
+     * model). An ONNX model holds its config in its graph and is imported whole.
+     *
+     * @throws CheckpointFormatException when the path is not a checkpoint or a file in it is malformed
+     * @throws UncheckedIOException      when the path does not exist or cannot be read
+     */
+    public static ModelConfig config(Path path) {
+        Path dir = safetensorsDir(path);
+        return dir != null ? CheckpointHeader.read(dir).config() : load(path).config();
+    }
+
+    /** The directory a safetensors checkpoint at {@code path} lives in, or null when it is not one. */
+    public static Path safetensorsDir(Path path) {
+        if (Files.isDirectory(path) && Files.isRegularFile(path.resolve(HfCheckpointReader.WEIGHTS_FILE))) {
+            return path;
+        }
+        if (Files.isRegularFile(path) && path.getFileName().toString().equals(HfCheckpointReader.WEIGHTS_FILE)) {
+            Path dir = path.toAbsolutePath().getParent();
+            if (Files.isRegularFile(dir.resolve(HfCheckpointReader.CONFIG_FILE))) {
+                return dir;
+            }
+        }
+        return null;
     }
 }

@@ -14,6 +14,7 @@ import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -45,6 +46,42 @@ public final class SafetensorsWriter {
      */
     public static void write(Path file, Map<String, FloatTensor> tensors, Map<String, String> metadata) {
         Objects.requireNonNull(tensors, "tensors");
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        tensors.forEach((name, t) -> shapes.put(name, t.shape()));
+        write(file, shapes, metadata, (name, sink) -> sink.accept(tensors.get(name).data()));
+    }
+
+    /**
+     * Where a streamed tensor's values come from: {@link #write(String, FloatSink)} must pass exactly
+     * product(shape) values of the named tensor to the sink, in row-major order, in as many calls as it likes.
+     */
+    @FunctionalInterface
+    public interface TensorContent {
+        void write(String name, FloatSink sink) throws IOException;
+    }
+
+    /** Takes the next values of the tensor being written. */
+    @FunctionalInterface
+    public interface FloatSink {
+        void accept(float[] values, int offset, int length) throws IOException;
+
+        default void accept(float[] values) throws IOException {
+            accept(values, 0, values.length);
+        }
+    }
+
+    /**
+     * Writes tensors of the given shapes, in map order, whose values {@code content} supplies one tensor at a
+     * time: the header is known from the shapes, so the values never need to be in memory together (the slicer
+     * streams a checkpoint larger than the heap this way). The bytes equal what {@link #write(Path, Map, Map)}
+     * writes for the same tensors.
+     *
+     * @throws UncheckedIOException     when the file cannot be written; the target is then left untouched
+     * @throws IllegalStateException    when {@code content} passes more or fewer values than a shape needs
+     */
+    public static void write(Path file, Map<String, long[]> shapes, Map<String, String> metadata,
+                             TensorContent content) {
+        Objects.requireNonNull(shapes, "shapes");
         Objects.requireNonNull(metadata, "metadata");
         ObjectNode header = JSON.createObjectNode();
         if (!metadata.isEmpty()) {
@@ -52,20 +89,23 @@ public final class SafetensorsWriter {
             metadata.forEach(meta::put);
         }
         long offset = 0;
-        for (Map.Entry<String, FloatTensor> e : tensors.entrySet()) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
             if (e.getKey().equals(SafetensorsReader.METADATA_KEY)) {
                 throw new IllegalArgumentException("a tensor cannot be named " + SafetensorsReader.METADATA_KEY);
             }
-            FloatTensor t = e.getValue();
             ObjectNode entry = header.putObject(e.getKey());
             entry.put("dtype", TensorDtype.F32.name());
             ArrayNode shape = entry.putArray("shape");
-            for (long d : t.shape()) {
+            long n = 1;
+            for (long d : e.getValue()) {
                 shape.add(d);
+                n *= d;
             }
-            long bytes = 4L * t.data().length;
+            long bytes = 4L * n;
             entry.putArray("data_offsets").add(offset).add(offset + bytes);
             offset += bytes;
+            counts.put(e.getKey(), n);
         }
         byte[] json;
         try {
@@ -87,14 +127,25 @@ public final class SafetensorsWriter {
                     writeFully(ch, head);
                     ByteBuffer chunk = ByteBuffer.allocateDirect(4 * CHUNK_FLOATS).order(ByteOrder.LITTLE_ENDIAN);
                     FloatBuffer floats = chunk.asFloatBuffer();
-                    for (FloatTensor t : tensors.values()) {
-                        float[] data = t.data();
-                        for (int off = 0; off < data.length; off += CHUNK_FLOATS) {
-                            int len = Math.min(CHUNK_FLOATS, data.length - off);
-                            floats.clear();
-                            floats.put(data, off, len);
-                            chunk.clear().limit(4 * len);
-                            writeFully(ch, chunk);
+                    for (Map.Entry<String, Long> e : counts.entrySet()) {
+                        long[] written = {0};
+                        content.write(e.getKey(), (data, from, length) -> {
+                            written[0] += length;
+                            if (written[0] > e.getValue()) {
+                                throw new IllegalStateException("tensor " + e.getKey() + " got more than its "
+                                        + e.getValue() + " values");
+                            }
+                            for (int off = 0; off < length; off += CHUNK_FLOATS) {
+                                int len = Math.min(CHUNK_FLOATS, length - off);
+                                floats.clear();
+                                floats.put(data, from + off, len);
+                                chunk.clear().limit(4 * len);
+                                writeFully(ch, chunk);
+                            }
+                        });
+                        if (written[0] != e.getValue()) {
+                            throw new IllegalStateException("tensor " + e.getKey() + " got " + written[0]
+                                    + " values, its shape needs " + e.getValue());
                         }
                     }
                     ch.force(true);

@@ -5,6 +5,9 @@ import dev.optinfleet.core.budget.MaskDocuments;
 import dev.optinfleet.core.budget.SolvedMask;
 import dev.optinfleet.core.budget.UnitScores;
 import dev.optinfleet.core.checkpoint.Checkpoint;
+import dev.optinfleet.core.checkpoint.CheckpointHeader;
+import dev.optinfleet.core.checkpoint.DenseModel;
+import dev.optinfleet.core.checkpoint.HfCheckpointReader;
 import dev.optinfleet.core.checkpoint.CheckpointWriter;
 import dev.optinfleet.core.checkpoint.onnx.OnnxExporter;
 import dev.optinfleet.core.flops.FlopModel;
@@ -13,6 +16,7 @@ import dev.optinfleet.core.io.AtomicFiles;
 import dev.optinfleet.core.mask.UnitMask;
 import dev.optinfleet.core.model.Encoder;
 import dev.optinfleet.core.prune.CheckpointSlicer;
+import dev.optinfleet.core.prune.StreamingSlicer;
 import dev.optinfleet.core.reconstruct.Reconstruction;
 import dev.optinfleet.core.reconstruct.ReconstructionRecords;
 import dev.optinfleet.core.reconstruct.Reconstructor;
@@ -52,6 +56,12 @@ public final class JobOutputs {
 
     /** The scores document of a complete term table. */
     public static ScoresDocument scores(Checkpoint dense, ScoringSettings settings, TermTable table,
+                                        int[] sampleLengths, FlopModel flops) {
+        return scores(DenseModel.of(dense), settings, table, sampleLengths, flops);
+    }
+
+    /** As {@link #scores(Checkpoint, ScoringSettings, TermTable, int[], FlopModel)}; needs no weight in memory. */
+    public static ScoresDocument scores(DenseModel dense, ScoringSettings settings, TermTable table,
                                         int[] sampleLengths, FlopModel flops) {
         ScoreCombiner.Combined combined = ScoreCombiner.combine(table, settings, dense.config().hasClassifier());
         List<UnitTermsMessage> terms = new ArrayList<>();
@@ -106,6 +116,22 @@ public final class JobOutputs {
      */
     public static List<BudgetOutput> writeBudgets(Path out, Checkpoint dense, Path tokenizer, ScoresDocument scores,
                                                   FlopModel flops, List<Double> budgets, Repairing repairing) {
+        return writeBudgets(out, DenseModel.of(dense), tokenizer, scores, flops, budgets, repairing);
+    }
+
+    /**
+     * As {@link #writeBudgets(Path, Checkpoint, Path, ScoresDocument, FlopModel, List, Repairing)}, the same files.
+     * A dense model known by its headers and repair {@code none} is sliced from its file to the output
+     * ({@link StreamingSlicer}: memory does not grow with the dense model), and the sliced model alone is read
+     * back for its ONNX export (which holds it, float32, and its encoded graph: about twice its size). Any other
+     * repair runs the dense model, so it is loaded ({@link DenseModel#checkpoint()}) and the engine holds a copy.
+     */
+    public static List<BudgetOutput> writeBudgets(Path out, DenseModel model, Path tokenizer, ScoresDocument scores,
+                                                  FlopModel flops, List<Double> budgets, Repairing repairing) {
+        if (repairing.repair() == Repair.NONE && model.header().isPresent()) {
+            return streamBudgets(out, model.header().get(), tokenizer, scores, flops, budgets);
+        }
+        Checkpoint dense = model.checkpoint();
         BudgetSolver solver = new BudgetSolver(new UnitScores(scores.headScores(), scores.neuronScores()), flops);
         String scorer = String.valueOf(scores.settings().get("scorer"));
         List<BudgetOutput> outputs = new ArrayList<>();
@@ -137,6 +163,25 @@ public final class JobOutputs {
                 writeAtomically(dir.resolve(MASK_FILE), MaskJson.write(doc));
                 outputs.add(new BudgetOutput(budget, dir, solved, report, doc));
             }
+        }
+        return outputs;
+    }
+
+    private static List<BudgetOutput> streamBudgets(Path out, CheckpointHeader dense, Path tokenizer,
+                                                    ScoresDocument scores, FlopModel flops, List<Double> budgets) {
+        BudgetSolver solver = new BudgetSolver(new UnitScores(scores.headScores(), scores.neuronScores()), flops);
+        String scorer = String.valueOf(scores.settings().get("scorer"));
+        List<BudgetOutput> outputs = new ArrayList<>();
+        for (double budget : budgets) {
+            SolvedMask solved = solver.solve(budget);
+            FlopReport report = flops.report(solved.mask());
+            MaskDocument doc = MaskDocuments.of(dense.name(), scores.weightsSha256(), solved, report, scorer,
+                    scores.settings());
+            Path dir = out.resolve(budgetDirName(budget));
+            StreamingSlicer.slice(dense, solved.mask(), dir, tokenizer);
+            OnnxExporter.export(HfCheckpointReader.read(dir, dense.name() + "-pruned-" + budgetLabel(budget)), dir);
+            writeAtomically(dir.resolve(MASK_FILE), MaskJson.write(doc));
+            outputs.add(new BudgetOutput(budget, dir, solved, report, doc));
         }
         return outputs;
     }
