@@ -41,4 +41,12 @@ public interface WorkerConfig {
     /** How long to wait for Kafka to acknowledge a published result before giving the message back. */
     @WithDefault("2m")
     Duration publishTimeout();
+
+    /**
+     * Engine failures ({@code EngineException}) in a row after which the worker takes its engine for broken and
+     * stops its task channel (liveness down, the pod restarts); fewer are dead-lettered for the coordinator to retry
+     * elsewhere.
+     */
+    @WithDefault("3")
+    int engineFailuresBeforeRestart();
 }
