@@ -11,7 +11,10 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Exactly one coordinator is active (issue 16): before anything of the coordinator starts (its Kafka channels join
@@ -29,6 +32,8 @@ public class LeaseGate {
     /** The lease's consumer group: every coordinator of a deployment joins it. */
     public static final String GROUP = "optin-coordinator-lease";
     private static final Logger LOG = Logger.getLogger(LeaseGate.class);
+    /** How long start-up waits for the lease before it says (at WARN) that it stands by. */
+    private static final Duration STANDBY_NOTICE = Duration.ofSeconds(3);
 
     private final CoordinatorSettings settings;
     private final KafkaClientProperties kafka;
@@ -49,17 +54,29 @@ public class LeaseGate {
         lease = l;
         NamedThreads.start("optin-lease", l::run);
         long started = System.nanoTime();
-        LOG.infof("waiting for the coordinator lease (%s); another active coordinator keeps this one standing by",
-                Topics.COORDINATOR_LEASE);
+        LOG.infof("waiting for the coordinator lease (%s)", Topics.COORDINATOR_LEASE);
+        boolean stoodBy = false;
         try {
-            l.acquired().get();
+            try {
+                l.acquired().get(STANDBY_NOTICE.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                stoodBy = true;
+                LOG.warnf("standing by: another coordinator holds the lease %s; this one starts when it ends",
+                        Topics.COORDINATOR_LEASE);
+                l.acquired().get();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the coordinator lease", e);
         } catch (ExecutionException e) {
             throw new IllegalStateException("the coordinator lease could not be acquired: " + e.getCause(), e);
         }
-        LOG.infof("coordinator lease held after %d ms; starting", (System.nanoTime() - started) / 1_000_000);
+        long waited = (System.nanoTime() - started) / 1_000_000;
+        if (stoodBy) {
+            LOG.warnf("coordinator lease held after standing by for %d ms: taking over", waited);
+        } else {
+            LOG.infof("coordinator lease held after %d ms; starting", waited);
+        }
     }
 
     /** Whether this coordinator holds the lease (true when the lease is disabled). */
