@@ -357,5 +357,6 @@ public final class Job {
         table = null;
         inputs = null;
         pending.clear();
+        deadlines.clear();
     }
 }

@@ -54,6 +54,21 @@ public final class TaskDeadlines {
         return republished.merge(taskId, 1, Integer::sum);
     }
 
+    /**
+     * The task was published again at {@code now} after a failed delivery: its clock restarts as for a task just
+     * published (not started), so it may wait in the queue like one.
+     */
+    public synchronized void retried(String taskId, long now) {
+        lastHeard.put(taskId, now);
+        started.remove(taskId);
+    }
+
+    /** Forgets everything: the job finished. */
+    synchronized void clear() {
+        lastHeard.clear();
+        started.clear();
+    }
+
     /** Times the task was published again for a missed deadline. */
     public synchronized int republishCount(String taskId) {
         return republished.getOrDefault(taskId, 0);

@@ -15,6 +15,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
+import java.time.Clock;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -44,9 +45,11 @@ public class DeadLetterConsumer {
     private final InboundRecords records;
     private final TaskPublisher tasks;
     private final CoordinatorSettings settings;
+    private final Clock clock;
 
     public DeadLetterConsumer(JobRegistry registry, JobUpdates updates, InboundRecords records, TaskPublisher tasks,
-                              CoordinatorSettings settings) {
+                              CoordinatorSettings settings, Clock clock) {
+        this.clock = clock;
         this.registry = registry;
         this.updates = updates;
         this.records = records;
@@ -111,6 +114,7 @@ public class DeadLetterConsumer {
             return;
         }
         tasks.publishRetry(task.message(), failed + 1);
+        job.deadlines().retried(task.id(), clock.millis());
         LOG.warnf("task %s of job %s failed on delivery %d of at most %d (%s: %s); published it again", task.id(),
                 job.id(), failed, settings.taskAttempts(), letter.errorType(), letter.reason());
     }
