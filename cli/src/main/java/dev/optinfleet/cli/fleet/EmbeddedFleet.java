@@ -135,6 +135,16 @@ public final class EmbeddedFleet implements AutoCloseable {
         return w;
     }
 
+    /**
+     * Starts a worker of the same name (so the same cache directory, as a pod's container restarted by Kubernetes
+     * keeps its {@code emptyDir}) in place of one that was killed or stopped.
+     */
+    public QuarkusAppProcess restartWorker(QuarkusAppProcess worker) {
+        worker.close();
+        workers.remove(worker);
+        return startWorker(worker.name());
+    }
+
     /** Restarts the coordinator (after {@link QuarkusAppProcess#kill()} or a graceful stop). */
     public QuarkusAppProcess restartCoordinator() {
         coordinator.close();

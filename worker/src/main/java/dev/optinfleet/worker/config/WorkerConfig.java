@@ -49,4 +49,11 @@ public interface WorkerConfig {
      */
     @WithDefault("3")
     int engineFailuresBeforeRestart();
+
+    /**
+     * Times in a row this worker may start one task and stop (killed, crashed) before finishing it; the next
+     * delivery of that task is dead-lettered instead of scored ({@code InFlightTask}).
+     */
+    @WithDefault("3")
+    int taskDeliveries();
 }

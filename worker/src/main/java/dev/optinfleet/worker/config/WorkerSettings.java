@@ -29,6 +29,7 @@ public final class WorkerSettings implements FleetSettings {
     private final MemoryBudget memory;
     private final DeviceChoice device;
     private final int engineFailuresBeforeRestart;
+    private final int taskDeliveries;
 
     public WorkerSettings(WorkerConfig config) {
         this.workerId = config.id().map(String::trim).filter(s -> !s.isEmpty()).orElseGet(WorkerSettings::hostName);
@@ -46,6 +47,10 @@ public final class WorkerSettings implements FleetSettings {
         if (engineFailuresBeforeRestart < 1) {
             throw new IllegalArgumentException("optin.worker.engine-failures-before-restart must be >= 1, was "
                     + engineFailuresBeforeRestart);
+        }
+        this.taskDeliveries = config.taskDeliveries();
+        if (taskDeliveries < 1) {
+            throw new IllegalArgumentException("optin.worker.task-deliveries must be >= 1, was " + taskDeliveries);
         }
         this.device = DeviceChoice.parse(config.device(), "optin.worker.device");
         this.memory = MemoryBudget.orDetect(config.memory().orElse(null), "optin.worker.memory");
@@ -100,6 +105,11 @@ public final class WorkerSettings implements FleetSettings {
     /** Engine failures in a row after which the task channel stops. */
     public int engineFailuresBeforeRestart() {
         return engineFailuresBeforeRestart;
+    }
+
+    /** Times in a row one task may be started and not finished here before it is dead-lettered. */
+    public int taskDeliveries() {
+        return taskDeliveries;
     }
 
     private static String hostName() {

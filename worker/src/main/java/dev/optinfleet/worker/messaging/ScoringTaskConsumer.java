@@ -38,6 +38,12 @@ import java.util.concurrent.CompletionStage;
  * the engine, the engine itself is taken to be broken: that task is dead-lettered and then negatively acknowledged,
  * so the channel stops, liveness goes down and the pod restarts instead of emptying the queue into dead letters.
  *
+ * <p>A task that kills the worker (the kernel's out-of-memory killer, a native crash) leaves no dead letter and no
+ * commit, so it would be delivered again and kill the worker again, forever. {@link InFlightTask} remembers the
+ * record being scored on the worker's disk; once one record was started {@code optin.worker.task-deliveries} times
+ * in a row without finishing, its next delivery is dead-lettered ({@link TaskKilledWorkerException}) and its job
+ * fails naming it.
+ *
  * <p>Other failures of the worker or its surroundings are negatively acknowledged at once: Kafka not acknowledging
  * our output ({@link PublishFailedException}), the local disk failing ({@link UncheckedIOException}), or object
  * storage still unreachable once {@code optin.s3.retry.deadline} passed ({@link StorageUnavailableException}: the
@@ -57,6 +63,8 @@ public class ScoringTaskConsumer {
     private final String workerId;
 
     private final TaskProgressPublisher progress;
+    private final InFlightTask inFlight;
+    private final int taskDeliveries;
     private final int engineFailuresBeforeRestart;
     /**
      * Distinct tasks whose engine failed since the last task that succeeded, and the last of them (the channel's one
@@ -66,7 +74,8 @@ public class ScoringTaskConsumer {
     private String lastEngineFailure;
 
     public ScoringTaskConsumer(TaskExecutor executor, ScoreResultPublisher scores, DeadLetterPublisher deadLetters,
-                               WorkerMetrics metrics, WorkerSettings settings, TaskProgressPublisher progress) {
+                               WorkerMetrics metrics, WorkerSettings settings, TaskProgressPublisher progress,
+                               InFlightTask inFlight) {
         this.executor = executor;
         this.progress = progress;
         this.scores = scores;
@@ -74,16 +83,33 @@ public class ScoringTaskConsumer {
         this.metrics = metrics;
         this.workerId = settings.workerId();
         this.engineFailuresBeforeRestart = settings.engineFailuresBeforeRestart();
+        this.inFlight = inFlight;
+        this.taskDeliveries = settings.taskDeliveries();
     }
 
     @Incoming(CHANNEL)
     @Blocking
     public CompletionStage<Void> consume(Message<String> message) {
+        try {
+            return score(message);
+        } finally {
+            inFlight.finished(); // whatever the outcome, this process saw the task's end
+        }
+    }
+
+    private CompletionStage<Void> score(Message<String> message) {
         long started = System.nanoTime();
         String taskKey = null;
         try {
             ScoringTaskMessage task = Json.read(message.getPayload(), ScoringTaskMessage.class);
             taskKey = Records.taskKey(task.jobId(), task.taskId());
+            String record = Records.describe(message);
+            int delivery = inFlight.starting(taskKey + " " + record);
+            if (delivery > taskDeliveries) {
+                TaskKilledWorkerException e = new TaskKilledWorkerException(taskKey, record, delivery - 1);
+                metrics.taskFailed(e);
+                return deadLetter(message, e, true);
+            }
             TaskScores result = executor.execute(task, progress.forTask(task));
             scores.publish(result);
             metrics.taskCompleted(result.unitsScored(), Duration.ofNanos(System.nanoTime() - started));
