@@ -57,6 +57,7 @@ class CoordinatorLeaseFaultTest extends FleetTestBase {
         assertTrue(gate.isActive(), "a standby leaving changes nothing");
 
         // Take-over, with two contenders of a group of their own.
+        String takeover;
         String group = "lease-test-" + UUID.randomUUID();
         CoordinatorLease first = new CoordinatorLease(kafka.common(), Topics.COORDINATOR_LEASE, group, "a", SESSION,
                 () -> { });
@@ -71,11 +72,12 @@ class CoordinatorLeaseFaultTest extends FleetTestBase {
             long stopped = System.nanoTime();
             first.close();
             await().atMost(SESSION.multipliedBy(3)).until(standby::isHeld);
-            System.out.printf("FAULT two coordinators: jobs 2, outcome the second stood by (the job ended with the"
-                    + " undisturbed masks) and took the lease over %.1f s after the first stopped%n",
-                    (System.nanoTime() - stopped) / 1e9);
+            takeover = FaultRuns.since(stopped) + " from the holder's stop to the standby's lease";
         }
         assertEquals(expectedMask, mask(api.runToDone(worker, request)), "the next job succeeds");
+        FaultRuns.report("a second coordinator's lease (in the test JVM)", 3, "it stood by while a job ended DONE"
+                + " with the undisturbed masks; a waiting contender took the lease when the holder stopped; next job"
+                + " DONE", takeover);
     }
 
     private String mask(JsonNode done) {

@@ -81,12 +81,13 @@ class PoisonTaskFaultTest extends FleetTestBase {
                 + error);
         assertEquals(attempts, deliveries(poisoned, poison.taskId()).size(), "never delivered more than "
                 + attempts + " times");
-        System.out.printf("FAULT poison task (engine fails on every delivery): jobs 3, outcome failed naming the"
-                + " task and cause after %d deliveries in %.1f s, a transient engine failure retried to the"
-                + " undisturbed masks: %s%n", attempts, seconds, error);
 
         // The next job succeeds.
         assertEquals(expectedMask, mask(api.runToDone(worker, request)));
+        FaultRuns.report("the engine fails once on a task, then a poison task (fails in the engine on every"
+                + " delivery)", 4, "the first retried as job/task#2, DONE with the undisturbed masks; the poison"
+                + " FAILED naming task and cause after " + attempts + " deliveries; next job DONE",
+                String.format(java.util.Locale.ROOT, "%.1f s from the poison's submission to FAILED", seconds));
     }
 
     /** Waits for the {@code attempt}-th delivery of the task (keyed {@code job/task#attempt} from the second on). */

@@ -69,9 +69,10 @@ class TaskDeadlineFaultTest extends FleetTestBase {
         assertEquals(expectedMask, mask(done), "the masks of the undisturbed run");
         assertEquals(1, worker.tasksOf(id).stream().filter(t -> t.taskId().equals(tasks.get(0).taskId())).count(),
                 "the task with a result is never published again");
-        System.out.printf("FAULT result record lost (deadline): jobs 2, outcome done with the undisturbed masks,"
-                + " recovered %.1f s after the deadline passed (deadline clock moved %d s forward)%n", recovered,
-                pastDeadline.toSeconds());
+        FaultRuns.report("a started task's result record lost (only the deadline can recover it)", 2,
+                "republished at the deadline, DONE with the undisturbed masks", String.format(java.util.Locale.ROOT,
+                        "%.1f s after the deadline passed (deadline clock moved %d s)", recovered,
+                        pastDeadline.toSeconds()));
 
         // 2. Nothing ever comes back: republished max-republish times, then the job fails naming a task.
         String doomed = api.submit(request);
@@ -96,12 +97,13 @@ class TaskDeadlineFaultTest extends FleetTestBase {
             assertEquals(1 + maxRepublish, worker.tasksOf(doomed).stream()
                     .filter(m -> m.taskId().equals(t.taskId())).count(), "published at most 1 + max-republish times");
         }
-        System.out.printf("FAULT task never returns (deadline): outcome failed naming the task after %d"
-                + " republications, %.1f s real time (%d deadlines moved forward): %s%n", maxRepublish,
-                (System.nanoTime() - lostAt) / 1e9, maxRepublish + 1, error);
+        String failedAfter = String.format(java.util.Locale.ROOT, "%.1f s of real time for %d deadlines",
+                (System.nanoTime() - lostAt) / 1e9, maxRepublish + 1);
 
         // The next job succeeds, with the same masks.
         assertEquals(expectedMask, mask(api.runToDone(worker, request)));
+        FaultRuns.report("no task ever returns", 2, "FAILED naming the task after " + maxRepublish
+                + " republications; next job DONE with the undisturbed masks", failedAfter);
     }
 
     /** Waits until the task of the job was published at least {@code count} times; returns its publications. */

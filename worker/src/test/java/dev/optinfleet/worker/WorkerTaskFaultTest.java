@@ -24,6 +24,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 
 import static org.awaitility.Awaitility.await;
@@ -85,8 +86,9 @@ class WorkerTaskFaultTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> progress.poll().stream()
                 .map(r -> Json.read(r.value(), TaskProgress.class))
                 .filter(p -> p.jobId().equals(job) && p.done() == 0).count() >= tasks.size());
-        System.out.printf("FAULT long tasks (%d ms each, record age limit %d ms): 2 tasks, outcome both scored once,"
-                + " channel alive, %.1f s%n", FaultInjectingExecutor.SLOW_MILLIS, limit, seconds);
+        System.out.printf(Locale.ROOT, "FAULT-TABLE | worker: tasks of %d ms, longer than the record age limit"
+                + " (%d ms in the test), one queued behind the other | 2 tasks | both scored once, channel alive |"
+                + " none needed (%.1f s for both) |%n", FaultInjectingExecutor.SLOW_MILLIS, limit, seconds);
     }
 
     @Test
@@ -110,8 +112,9 @@ class WorkerTaskFaultTest {
         assertTrue(letter.reason().contains("native out of memory"), letter.reason());
         assertEquals(poison.taskId(), letter.taskId());
         assertEquals(200, get(liveness).statusCode());
-        System.out.printf("FAULT engine failure on a task (worker): dead-lettered as %s in %.1f s, next task"
-                + " served%n", letter.errorType(), (System.nanoTime() - started) / 1e9);
+        System.out.printf(Locale.ROOT, "FAULT-TABLE | worker: the engine fails on a task | 2 tasks | dead-lettered"
+                + " once as %s, not redelivered; next task scored | %.1f s for both |%n", letter.errorType(),
+                (System.nanoTime() - started) / 1e9);
     }
 
     private static long count(KafkaTestClient client, String key) {
