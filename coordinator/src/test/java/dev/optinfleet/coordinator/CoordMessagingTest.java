@@ -116,7 +116,9 @@ class CoordMessagingTest {
         String key = "same-partition";
         worker.send(Topics.DEAD_LETTERS, key, Json.write(letter(survivor, merged, "late redelivery failed", ENGINE_FAILURE, "worker-9")));
         ScoringTaskMessage other = worker.awaitTasks(doomed, 2).get(0);
-        worker.send(Topics.DEAD_LETTERS, key, Json.write(letter(doomed, other, "engine out of memory", ENGINE_FAILURE, "worker-9")));
+        // (a task-level error: a retryable one, the engine's, would be retried elsewhere instead; PoisonTaskFaultTest)
+        worker.send(Topics.DEAD_LETTERS, key, Json.write(letter(doomed, other, "object not found: s3://x/y",
+                "dev.optinfleet.storage.ObjectNotFoundException", "worker-9")));
         api.awaitState(doomed, "failed");
 
         assertEquals("scoring", api.status(survivor).path("state").asText(),

@@ -75,7 +75,7 @@ final class TestWorker implements AutoCloseable {
     TestWorker(Map<String, Object> connection) {
         Map<String, Object> producerConfig = new HashMap<>(connection);
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-        producerConfig.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
+        producerConfig.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 32 * 1024 * 1024);
         producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new StringSerializer());
         Map<String, Object> consumerConfig = new HashMap<>(connection);
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

@@ -48,6 +48,21 @@ public final class QuarkusAppProcess implements AutoCloseable {
      */
     public static QuarkusAppProcess start(String name, Path appJar, Map<String, String> properties, Path workDir,
                                           Duration timeout) {
+        QuarkusAppProcess app = launch(name, appJar, properties, workDir);
+        try {
+            app.awaitReady(timeout);
+            return app;
+        } catch (RuntimeException e) {
+            app.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts an application without waiting for it to be ready (one that may stand by, such as a second
+     * coordinator waiting for the lease); see {@link #start} for the parameters.
+     */
+    public static QuarkusAppProcess launch(String name, Path appJar, Map<String, String> properties, Path workDir) {
         Objects.requireNonNull(appJar, "appJar");
         if (!Files.isRegularFile(appJar)) {
             throw new IllegalStateException("application " + name + " is not built: " + appJar + " is missing; run"
@@ -75,14 +90,17 @@ public final class QuarkusAppProcess implements AutoCloseable {
         command.add(appJar.toAbsolutePath().toString());
         Path log = workDir.resolve(name + ".log");
         ChildProcess child = ChildProcess.start(name, command, workDir, log);
-        QuarkusAppProcess app = new QuarkusAppProcess(name, child, port, log);
-        try {
-            child.awaitReady(timeout, app::ready);
-            return app;
-        } catch (RuntimeException e) {
-            child.close();
-            throw e;
-        }
+        return new QuarkusAppProcess(name, child, port, log);
+    }
+
+    /** Waits until {@code /q/health/ready} answers 200; fails naming the log when it exits or times out first. */
+    public void awaitReady(Duration timeout) {
+        process.awaitReady(timeout, this::ready);
+    }
+
+    /** Whether {@code /q/health/ready} answers 200 now. */
+    public boolean isReady() {
+        return ready();
     }
 
     public String name() {

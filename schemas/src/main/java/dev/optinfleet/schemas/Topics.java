@@ -26,6 +26,11 @@ public final class Topics {
     public static final String MODEL_REGISTRY = "optin.model-registry";
     /** Workers' progress inside a task (ephemeral, not compacted). */
     public static final String TASK_PROGRESS = "optin.task-progress";
+    /**
+     * The coordinators' lease: one partition, never written; whichever coordinator its consumer group assigns the
+     * partition to is the active one, the others stand by.
+     */
+    public static final String COORDINATOR_LEASE = "optin.coordinator-lease";
 
     private Topics() {
     }

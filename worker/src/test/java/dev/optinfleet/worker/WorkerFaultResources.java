@@ -20,8 +20,8 @@ import java.util.stream.Stream;
  * The worker's fleet of {@link FleetResources} (same topics, the real MiniLM and shard at the same URIs) for its
  * fault-injection tests: the S3 server can be stopped and started again on its port ({@link #stopS3()},
  * {@link #startS3()}), and the result channel's producer accepts at most {@value #MAX_RESULT_BYTES} bytes a record,
- * so that a fisher task's result (about 0.4 MB for MiniLM) is too large for Kafka as a 20 MB one would be for the
- * 16 MiB topics of a deployment, while a task of a dozen heads is not. Storage retries wait at most 1 s apart.
+ * so that a fisher task's result (about 0.4 MB for MiniLM) is too large for Kafka as a result over the 32 MiB of a
+ * deployment's task-scores topic would be, while a task of a dozen heads is not. Storage retries wait at most 1 s apart.
  */
 public class WorkerFaultResources implements QuarkusTestResourceLifecycleManager {
     static final int MAX_RESULT_BYTES = 131_072;

@@ -135,6 +135,16 @@ public final class EmbeddedFleet implements AutoCloseable {
         return w;
     }
 
+    /**
+     * Starts a worker of the same name (so the same cache directory, as a pod's container restarted by Kubernetes
+     * keeps its {@code emptyDir}) in place of one that was killed or stopped.
+     */
+    public QuarkusAppProcess restartWorker(QuarkusAppProcess worker) {
+        worker.close();
+        workers.remove(worker);
+        return startWorker(worker.name());
+    }
+
     /** Restarts the coordinator (after {@link QuarkusAppProcess#kill()} or a graceful stop). */
     public QuarkusAppProcess restartCoordinator() {
         coordinator.close();
@@ -142,7 +152,35 @@ public final class EmbeddedFleet implements AutoCloseable {
         return coordinator;
     }
 
+    /**
+     * Starts another coordinator process without waiting for it: while this fleet's coordinator holds the lease it
+     * stands by (not ready). {@link #promote} makes it the one {@link #client()} talks to once it took over.
+     */
+    public QuarkusAppProcess launchStandbyCoordinator(String name) {
+        return launchApp(name, "coordinator");
+    }
+
+    /** Waits until the standby is ready (it holds the lease and recovered) and makes it this fleet's coordinator. */
+    public void promote(QuarkusAppProcess standby) {
+        standby.awaitReady(APP_START);
+        if (coordinator != null) {
+            coordinator.close();
+        }
+        coordinator = standby;
+    }
+
     private QuarkusAppProcess startApp(String name, String module) {
+        QuarkusAppProcess app = launchApp(name, module);
+        try {
+            app.awaitReady(APP_START);
+            return app;
+        } catch (RuntimeException e) {
+            app.close();
+            throw e;
+        }
+    }
+
+    private QuarkusAppProcess launchApp(String name, String module) {
         Map<String, String> props = new LinkedHashMap<>();
         props.put("kafka.bootstrap.servers", infra.bootstrapServers());
         props.put("optin.s3.endpoint", infra.s3Endpoint());
@@ -164,11 +202,13 @@ public final class EmbeddedFleet implements AutoCloseable {
             }
         } else {
             props.put("optin.coordinator.work-dir", workDir.resolve(name + "-work").toString());
+            // A standby coordinator takes over within seconds of the active one's end (the broker's least session).
+            props.put("optin.coordinator.lease.session-timeout", "6s");
             props.putAll(tokens.verifierProperties());
         }
         props.put("quarkus.log.level", "WARN");
         Path jar = home.resolve(module).resolve("target").resolve("quarkus-app").resolve("quarkus-run.jar");
-        return QuarkusAppProcess.start(name, jar, props, workDir.resolve("logs"), APP_START);
+        return QuarkusAppProcess.launch(name, jar, props, workDir.resolve("logs"));
     }
 
     public ObjectStore store() {

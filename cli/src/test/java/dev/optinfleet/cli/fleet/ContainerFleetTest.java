@@ -22,7 +22,7 @@ import java.util.concurrent.ExecutionException;
 class ContainerFleetTest extends FleetScenarios {
     @Container
     static final KafkaContainer KAFKA = new KafkaContainer("apache/kafka:4.1.0")
-            .withEnv("KAFKA_MESSAGE_MAX_BYTES", Integer.toString(16 << 20));
+            .withEnv("KAFKA_MESSAGE_MAX_BYTES", Integer.toString(32 << 20));
     @Container
     static final MinIOContainer MINIO = new MinIOContainer("minio/minio:RELEASE.2025-09-07T16-13-09Z");
 

@@ -198,7 +198,7 @@ abstract class FleetScenarios {
     KafkaConsumer<String, String> consumer() {
         return new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, fleet.bootstrapServers(),
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(16 << 20)),
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(32 << 20)),
                 new StringDeserializer(), new StringDeserializer());
     }
 
@@ -239,7 +239,7 @@ abstract class FleetScenarios {
             try (KafkaConsumer<String, String> c = consumer();
                  KafkaProducer<String, String> p = new KafkaProducer<>(Map.of(
                          ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, fleet.bootstrapServers(),
-                         ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(16 << 20)),
+                         ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(32 << 20)),
                          new StringSerializer(), new StringSerializer())) {
                 List<TopicPartition> parts = new ArrayList<>();
                 for (String topic : List.of(Topics.SCORING_TASKS, Topics.TASK_SCORES)) {

@@ -7,6 +7,7 @@ import io.smallrye.config.WithDefault;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -61,4 +62,56 @@ public interface CoordinatorConfig {
     /** How long start-up may spend reading the job-status and task-scores topics before it gives up. */
     @WithDefault("5m")
     Duration recoveryTimeout();
+
+    /**
+     * When a task that has neither a result nor progress counts as lost and is published again (issue 16): its
+     * deadline is {@code factor} times its expected time (its units at the slowest rate this job's results showed),
+     * never less than {@code floor}.
+     */
+    TaskDeadline taskDeadline();
+
+    /** The deadline of a scoring task. */
+    interface TaskDeadline {
+        /** Least time a task may go without result or progress; also the deadline before any result came in. */
+        @WithDefault("10m")
+        Duration floor();
+
+        /** Multiple of the task's expected time (from the job's results so far) it may take. */
+        @WithDefault("3")
+        double factor();
+
+        /** Times a task is published again for a missed deadline before its job fails naming it. */
+        @WithDefault("3")
+        int maxRepublish();
+
+        /** How often the coordinator looks for overdue tasks. */
+        @WithDefault("30s")
+        Duration checkInterval();
+    }
+
+    /**
+     * Deliveries of one task that may fail with a retryable error ({@link #retryableErrors()}, e.g. the engine
+     * running out of native memory) before its job fails naming the task and the cause; each failure is published
+     * again, keyed so that it usually lands on another partition and so another worker.
+     */
+    @WithDefault("3")
+    int taskAttempts();
+
+    /** Exception classes in a worker's dead letter that mean "try another delivery", not "the task is bad". */
+    @WithDefault("ai.djl.engine.EngineException,java.lang.OutOfMemoryError")
+    List<String> retryableErrors();
+
+    /** The lease that lets exactly one coordinator be active (issue 16). */
+    Lease lease();
+
+    /** A single-partition consumer group used as the coordinators' lease. */
+    interface Lease {
+        /** Off only for tools that read the topics without being the coordinator. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How soon the standby takes over after the active coordinator stops heart-beating. */
+        @WithDefault("10s")
+        Duration sessionTimeout();
+    }
 }

@@ -11,7 +11,9 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * {@link CoordinatorConfig} resolved and checked as a whole at start-up, every rule naming the key, the rule and the
@@ -31,6 +33,11 @@ public final class CoordinatorSettings implements FleetSettings {
     private final int jobThreads;
     private final boolean newBudgetCheckpoints;
     private final Duration recoveryTimeout;
+    private final TaskDeadlineSettings taskDeadline;
+    private final int taskAttempts;
+    private final Set<String> retryableErrors;
+    private final boolean leaseEnabled;
+    private final Duration leaseSessionTimeout;
 
     public CoordinatorSettings(CoordinatorConfig config) {
         this.instanceId = config.id().map(String::trim).filter(s -> !s.isEmpty())
@@ -48,6 +55,17 @@ public final class CoordinatorSettings implements FleetSettings {
         }
         this.newBudgetCheckpoints = config.newBudgetCheckpoints();
         this.recoveryTimeout = nonNegative("optin.coordinator.recovery-timeout", config.recoveryTimeout());
+        this.taskDeadline = TaskDeadlineSettings.of(config.taskDeadline());
+        this.taskAttempts = (int) positive("optin.coordinator.task-attempts", config.taskAttempts());
+        this.retryableErrors = config.retryableErrors().stream().map(String::trim).filter(e -> !e.isEmpty())
+                .collect(Collectors.toUnmodifiableSet());
+        this.leaseEnabled = config.lease().enabled();
+        this.leaseSessionTimeout = nonNegative("optin.coordinator.lease.session-timeout",
+                config.lease().sessionTimeout());
+        if (leaseSessionTimeout.toMillis() < 1000) {
+            throw new IllegalArgumentException("optin.coordinator.lease.session-timeout must be >= 1s, was "
+                    + leaseSessionTimeout);
+        }
     }
 
     /** The default output prefix as an S3 URI; a request's own prefix is checked the same way by the intake. */
@@ -119,14 +137,37 @@ public final class CoordinatorSettings implements FleetSettings {
         return recoveryTimeout;
     }
 
-    private static long positive(String key, long value) {
+    /** When a task without result or progress is published again, and how often. */
+    public TaskDeadlineSettings taskDeadline() {
+        return taskDeadline;
+    }
+
+    /** Deliveries of a task that may fail with a retryable error before its job fails. */
+    public int taskAttempts() {
+        return taskAttempts;
+    }
+
+    /** Whether a worker's dead letter with this exception class asks for another delivery. */
+    public boolean isRetryable(String exceptionClass) {
+        return exceptionClass != null && retryableErrors.contains(exceptionClass);
+    }
+
+    public boolean leaseEnabled() {
+        return leaseEnabled;
+    }
+
+    public Duration leaseSessionTimeout() {
+        return leaseSessionTimeout;
+    }
+
+    static long positive(String key, long value) {
         if (value <= 0) {
             throw new IllegalArgumentException(key + " must be > 0, was " + value);
         }
         return value;
     }
 
-    private static Duration nonNegative(String key, Duration value) {
+    static Duration nonNegative(String key, Duration value) {
         if (value.isNegative()) {
             throw new IllegalArgumentException(key + " must not be negative, was " + value);
         }

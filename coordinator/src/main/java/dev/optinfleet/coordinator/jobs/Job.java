@@ -59,6 +59,8 @@ public final class Job {
     private long scoredAt;
     private boolean solvingScheduled;
     private long lastPublishedNanos;
+    /** When each unfinished task was last heard of, and its retries (issue 16's deadlines and attempts). */
+    private final TaskDeadlines deadlines = new TaskDeadlines();
 
     private Job(String id, JobRequest request, long submittedAt, JobState state) {
         this.id = Objects.requireNonNull(id, "id");
@@ -138,6 +140,20 @@ public final class Job {
 
     public Object budgetLock() {
         return budgetLock;
+    }
+
+    /** The job's task deadlines and retry counts (its own monitor; no need to hold the job's). */
+    public TaskDeadlines deadlines() {
+        return deadlines;
+    }
+
+    /** The planned, unmerged task of this id while the job is scoring; else null. */
+    public synchronized PlannedTask unfinishedTask(String taskId) {
+        if (plan == null || state != JobState.SCORING || solvingScheduled) {
+            return null;
+        }
+        PlannedTask task = plan.task(taskId);
+        return task == null || table.contains(task.task()) ? null : task;
     }
 
     /** Outcome of offering one task's scores to the job. */
@@ -324,6 +340,7 @@ public final class Job {
         }
         tasksDone++;
         running.remove(scores.taskId());
+        deadlines.merged(scores.taskId(), task.units(), scores.elapsedMs());
         unitsScored += task.units();
         workers.merge(scores.workerId(), new ScoringStats.Worker(scores.workerId(), 1, task.units(),
                 scores.elapsedMs(), scores.engine()), (a, b) -> new ScoringStats.Worker(a.workerId(), a.tasks() + 1,
@@ -340,5 +357,6 @@ public final class Job {
         table = null;
         inputs = null;
         pending.clear();
+        deadlines.clear();
     }
 }

@@ -13,8 +13,12 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import java.util.List;
 import java.util.Map;
 
-/** Publishes scoring tasks on channel {@value #CHANNEL} (topic {@code optin.scoring-tasks}), keyed
- * {@code jobId/taskId} ({@link Records#taskKey}). */
+/**
+ * Publishes scoring tasks on channel {@value #CHANNEL} (topic {@code optin.scoring-tasks}), keyed
+ * {@code jobId/taskId} ({@link Records#taskKey}); a retry after a failed delivery is keyed
+ * {@code jobId/taskId#attempt}, so that it usually lands on another partition, and so another worker, than the
+ * delivery that failed.
+ */
 @Singleton
 public class TaskPublisher {
     public static final String CHANNEL = "scoring-tasks";
@@ -36,5 +40,20 @@ public class TaskPublisher {
         List<Map.Entry<String, String>> records = tasks.stream()
                 .map(t -> Map.entry(Records.taskKey(t.jobId(), t.taskId()), Json.write(t))).toList();
         KafkaSend.sendAllAndAwait(emitter, CHANNEL, records, settings.publishTimeout());
+    }
+
+    /**
+     * Publishes the task for its {@code attempt}-th delivery (2, 3, ...) and waits for Kafka's acknowledgement.
+     *
+     * @throws PublishFailedException when it is not acknowledged within {@code optin.coordinator.publish-timeout}
+     */
+    public void publishRetry(ScoringTaskMessage task, int attempt) {
+        KafkaSend.sendAndAwait(emitter, CHANNEL, retryKey(task.jobId(), task.taskId(), attempt), Json.write(task),
+                settings.publishTimeout());
+    }
+
+    /** The key of a task's {@code attempt}-th delivery. */
+    public static String retryKey(String jobId, String taskId, int attempt) {
+        return Records.taskKey(jobId, taskId) + "#" + attempt;
     }
 }

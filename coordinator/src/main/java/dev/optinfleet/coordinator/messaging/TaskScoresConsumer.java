@@ -1,5 +1,6 @@
 package dev.optinfleet.coordinator.messaging;
 
+import dev.optinfleet.coordinator.jobs.FleetActivity;
 import dev.optinfleet.coordinator.merge.ScoreMerger;
 import dev.optinfleet.schemas.Json;
 import dev.optinfleet.schemas.Topics;
@@ -26,10 +27,12 @@ public class TaskScoresConsumer {
 
     private final ScoreMerger merger;
     private final InboundRecords records;
+    private final FleetActivity activity;
 
-    public TaskScoresConsumer(ScoreMerger merger, InboundRecords records) {
+    public TaskScoresConsumer(ScoreMerger merger, InboundRecords records, FleetActivity activity) {
         this.merger = merger;
         this.records = records;
+        this.activity = activity;
     }
 
     @Incoming(CHANNEL)
@@ -37,6 +40,7 @@ public class TaskScoresConsumer {
     public CompletionStage<Void> consume(Message<String> message) {
         return records.consume(message, "task result", payload -> {
             TaskScores scores = Json.read(payload, TaskScores.class);
+            activity.heard(); // the fleet is working: queued tasks are not lost (task deadlines)
             ScoreMerger.Outcome outcome = merger.merge(scores);
             LOG.debugf("result of task %s of job %s: %s", scores.taskId(), scores.jobId(), outcome);
         }, e -> records.deadLetter(message, Topics.TASK_SCORES, "task result", e));

@@ -31,8 +31,11 @@ import java.util.function.Consumer;
  */
 public final class StateReader {
     private static final Logger LOG = Logger.getLogger(StateReader.class);
-    /** Fisher scores of a whole model (~300 KB for MiniLM, ~1.5 MB for BERT-base) must fit one fetch. */
-    static final int MAX_FETCH_BYTES = 16 * 1024 * 1024;
+    /**
+     * Fisher scores of a whole model (~300 KB for MiniLM, ~1.5 MB for BERT-base, tens of MB for a large model) must
+     * fit one fetch: the task-scores topic's 32 MiB.
+     */
+    static final int MAX_FETCH_BYTES = 32 * 1024 * 1024;
     private static final Duration POLL = Duration.ofMillis(500);
 
     private final Map<String, Object> consumerConfig;

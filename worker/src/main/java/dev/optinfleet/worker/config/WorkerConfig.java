@@ -41,4 +41,19 @@ public interface WorkerConfig {
     /** How long to wait for Kafka to acknowledge a published result before giving the message back. */
     @WithDefault("2m")
     Duration publishTimeout();
+
+    /**
+     * Engine failures ({@code EngineException}) in a row after which the worker takes its engine for broken and
+     * stops its task channel (liveness down, the pod restarts); fewer are dead-lettered for the coordinator to retry
+     * elsewhere.
+     */
+    @WithDefault("3")
+    int engineFailuresBeforeRestart();
+
+    /**
+     * Times in a row this worker may start one task and stop (killed, crashed) before finishing it; the next
+     * delivery of that task is dead-lettered instead of scored ({@code InFlightTask}).
+     */
+    @WithDefault("3")
+    int taskDeliveries();
 }

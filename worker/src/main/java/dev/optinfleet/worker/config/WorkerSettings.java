@@ -28,6 +28,8 @@ public final class WorkerSettings implements FleetSettings {
     private final Duration publishTimeout;
     private final MemoryBudget memory;
     private final DeviceChoice device;
+    private final int engineFailuresBeforeRestart;
+    private final int taskDeliveries;
 
     public WorkerSettings(WorkerConfig config) {
         this.workerId = config.id().map(String::trim).filter(s -> !s.isEmpty()).orElseGet(WorkerSettings::hostName);
@@ -40,6 +42,15 @@ public final class WorkerSettings implements FleetSettings {
         this.publishTimeout = config.publishTimeout();
         if (publishTimeout.isNegative() || publishTimeout.isZero()) {
             throw new IllegalArgumentException("optin.worker.publish-timeout must be > 0, was " + publishTimeout);
+        }
+        this.engineFailuresBeforeRestart = config.engineFailuresBeforeRestart();
+        if (engineFailuresBeforeRestart < 1) {
+            throw new IllegalArgumentException("optin.worker.engine-failures-before-restart must be >= 1, was "
+                    + engineFailuresBeforeRestart);
+        }
+        this.taskDeliveries = config.taskDeliveries();
+        if (taskDeliveries < 1) {
+            throw new IllegalArgumentException("optin.worker.task-deliveries must be >= 1, was " + taskDeliveries);
         }
         this.device = DeviceChoice.parse(config.device(), "optin.worker.device");
         this.memory = MemoryBudget.orDetect(config.memory().orElse(null), "optin.worker.memory");
@@ -89,6 +100,16 @@ public final class WorkerSettings implements FleetSettings {
     /** What scoring passes are planned from. */
     public MemoryBudget memory() {
         return memory;
+    }
+
+    /** Engine failures in a row after which the task channel stops. */
+    public int engineFailuresBeforeRestart() {
+        return engineFailuresBeforeRestart;
+    }
+
+    /** Times in a row one task may be started and not finished here before it is dead-lettered. */
+    public int taskDeliveries() {
+        return taskDeliveries;
     }
 
     private static String hostName() {

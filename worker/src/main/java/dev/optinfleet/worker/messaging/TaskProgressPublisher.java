@@ -15,7 +15,8 @@ import org.jboss.logging.Logger;
 /**
  * Tells the coordinator how far a running task is, on channel {@value #CHANNEL} (topic {@code optin.task-progress}),
  * at most once a second per task. Fire and forget: progress is a display, so a lost record costs nothing and the
- * scoring thread never waits for Kafka.
+ * scoring thread never waits for Kafka. A record at the start of every task tells the coordinator that a worker
+ * took it (its deadline then runs from its own progress, not from the fleet's).
  */
 @Singleton
 public class TaskProgressPublisher {
@@ -31,8 +32,12 @@ public class TaskProgressPublisher {
         this.workerId = settings.workerId();
     }
 
-    /** A progress listener for one task: publishes after a pass when a second has passed since the last one. */
+    /**
+     * A progress listener for one task: publishes "started" (0 of 1) at once, then after a pass when a second has
+     * passed since the last record.
+     */
     public PassProgress forTask(ScoringTaskMessage task) {
+        send(task, 0, 1);
         long[] last = {System.nanoTime()};
         return (done, total) -> {
             long now = System.nanoTime();
@@ -40,14 +45,18 @@ public class TaskProgressPublisher {
                 return; // the scores themselves say "done"
             }
             last[0] = now;
+            send(task, done, total);
+        };
+    }
+
+    private void send(ScoringTaskMessage task, long done, long total) {
+        try {
             TaskProgress p = new TaskProgress(TaskProgress.SCHEMA_VERSION, task.jobId(), task.taskId(), workerId, done,
                     total);
-            try {
-                emitter.sendMessageAndForget(Message.of(Json.write(p)).addMetadata(
-                        OutgoingKafkaRecordMetadata.<String>builder().withKey(p.key()).build()));
-            } catch (RuntimeException e) {
-                LOG.debugf("progress of task %s not published: %s", task.taskId(), e.toString());
-            }
-        };
+            emitter.sendMessageAndForget(Message.of(Json.write(p)).addMetadata(
+                    OutgoingKafkaRecordMetadata.<String>builder().withKey(p.key()).build()));
+        } catch (RuntimeException e) {
+            LOG.debugf("progress of task %s not published: %s", task.taskId(), e.toString());
+        }
     }
 }
