@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs one benchmark main of the bench module: scripts/bench.sh <forward|scoring|quality|layers|fleet|memory|speed|exact-peak|onnx|reconstruction> [args...]
+# Runs one benchmark main of the bench module: scripts/bench.sh <forward|scoring|quality|layers|fleet|memory|speed|exact-peak|onnx|reconstruction|merge|fanout> [args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-name="${1:?usage: scripts/bench.sh <forward|scoring|quality|layers|fleet|memory|speed|exact-peak|onnx|reconstruction> [args...]}"
+name="${1:?usage: scripts/bench.sh <forward|scoring|quality|layers|fleet|memory|speed|exact-peak|onnx|reconstruction|merge|fanout> [args...]}"
 shift
 case "$name" in
   forward) main=dev.optinfleet.bench.ForwardBenchmark ;;
@@ -15,7 +15,9 @@ case "$name" in
   exact-peak) main=dev.optinfleet.bench.ExactPeak ;;
   onnx) main=dev.optinfleet.bench.OnnxBenchmark ;;
   reconstruction) main=dev.optinfleet.bench.ReconstructionBenchmark ;;
-  *) echo "unknown benchmark '$name': expected forward, scoring, quality, layers, fleet, memory, speed, exact-peak, onnx or reconstruction" >&2; exit 2 ;;
+  merge) main=dev.optinfleet.bench.MergeBenchmark ;;
+  fanout) main=dev.optinfleet.bench.FanoutBenchmark ;;
+  *) echo "unknown benchmark '$name': expected forward, scoring, quality, layers, fleet, memory, speed, exact-peak, onnx, reconstruction, merge or fanout" >&2; exit 2 ;;
 esac
 # package, not install: the reactor resolves the modules, and ~/.m2 (shared) never gets SNAPSHOT jars
 mvn -B -q -ntp package -DskipTests -pl bench -am >&2

@@ -25,6 +25,7 @@ import dev.optinfleet.schemas.task.UnitTermsMessage;
 import dev.optinfleet.storage.ObjectStore;
 import dev.optinfleet.storage.S3Uri;
 import dev.optinfleet.worker.scoring.ScoringSpecs;
+import dev.optinfleet.worker.scoring.SimulatedCompute;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -50,6 +51,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -76,12 +78,21 @@ class ScoringTaskConsumerTest {
     @Inject
     ObjectStore store;
 
+    @Inject
+    SimulatedCompute simulated;
+
     private final List<KafkaTestClient> clients = new ArrayList<>();
 
     @AfterEach
     void closeClients() {
         clients.forEach(KafkaTestClient::close);
         clients.clear();
+    }
+
+    @Test
+    void theBenchmarkModeIsOffByDefault() {
+        // Every other test here compares real scores with core's; this says why they are real.
+        assertFalse(simulated.enabled(), "optin.worker.simulate-compute must default to false");
     }
 
     @Test

@@ -196,6 +196,10 @@ public final class EmbeddedFleet implements AutoCloseable {
             props.put("optin.heap", System.getProperty("optin.fleet.worker-heap", "768m"));
             props.put("optin.worker.memory", System.getProperty("optin.fleet.worker-memory", "2g"));
             props.put("optin.worker.cache-dir", workDir.resolve(name + "-cache").toString());
+            // The fan-out benchmark's mode (bench FanoutBenchmark): tasks wait for the cost model's time, no engine.
+            if (Boolean.getBoolean("optin.fleet.simulate-compute")) {
+                props.put("optin.worker.simulate-compute", "true");
+            }
             if (engineThreads > 0) {
                 props.put("ai.djl.pytorch.num_threads", Integer.toString(engineThreads));
                 props.put("ai.djl.pytorch.num_interop_threads", Integer.toString(engineThreads));

@@ -70,10 +70,7 @@ public final class CostModel {
             int[] lengths = shardLengths.get(task.shard());
             double taskFlops = 0;
             if (task instanceof ScoringTask.GradientBatch g) {
-                for (int i = g.from(); i < g.to(); i++) {
-                    double pass = layers * layerFlops(config, lengths[i]);
-                    taskFlops += pass * (1 + (double) probes * backwardPerProbe);
-                }
+                taskFlops += gradientTaskFlops(config, settings, lengths, g);
                 int n = g.to() - g.from();
                 forward += n;
                 backward += (long) n * probes * backwardPerProbe;
@@ -99,6 +96,35 @@ public final class CostModel {
         return new JobCost(layers * config.numHeads(), layers * config.intermediateSize(), tasks.size(), forward,
                 backward, flops, checkpointBytes, shardBytes, resultTerms * JSON_BYTES_PER_TERM, peak, compute,
                 longest, seconds, kind);
+    }
+
+    /**
+     * Seconds one task takes on a worker of {@code kind}: its FLOPs, as {@link #estimate} counts them, over the
+     * kind's achieved rate. What the worker's benchmark mode ({@code optin.worker.simulate-compute}) waits instead
+     * of computing.
+     *
+     * @param lengths     token length of every sample of the task's shard
+     * @param withTeacher for an exact task, whether it also pays the shard's teacher pass (a worker computes it
+     *                    for the first task of a shard it runs and keeps it for the next)
+     */
+    public static double taskSeconds(ModelConfig config, ScoringSettings settings, int[] lengths, ScoringTask task,
+                                     boolean withTeacher, WorkerKind kind) {
+        double flops = task instanceof ScoringTask.GradientBatch g
+                ? gradientTaskFlops(config, settings, lengths, g)
+                : exactTaskFlops(config, settings, lengths, (ScoringTask.UnitRange) task, withTeacher);
+        return flops / (kind.gflops(settings.scorer().gradient()) * 1e9);
+    }
+
+    /** FLOPs of a gradient task: per sample one forward pass and one (two) backward passes per probe. */
+    static double gradientTaskFlops(ModelConfig config, ScoringSettings settings, int[] lengths,
+                                    ScoringTask.GradientBatch g) {
+        int backwardPerProbe = settings.needsFeatureTerm() ? 2 : 1;
+        double flops = 0;
+        for (int i = g.from(); i < g.to(); i++) {
+            double pass = config.numLayers() * layerFlops(config, lengths[i]);
+            flops += pass * (1 + (double) settings.fisherProbes() * backwardPerProbe);
+        }
+        return flops;
     }
 
     /**

@@ -15,6 +15,7 @@ import dev.optinfleet.storage.ObjectInfo;
 import dev.optinfleet.storage.S3Uri;
 import dev.optinfleet.worker.config.WorkerSettings;
 import dev.optinfleet.worker.storage.ObjectFetcher;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 import java.util.ArrayList;
@@ -41,6 +42,8 @@ public class TaskExecutor {
     private final ObjectFetcher fetcher;
     private final String workerId;
     private final WorkerSettings settings;
+    /** The benchmark mode; null or off: every task is computed. */
+    private final SimulatedCompute simulated;
     /**
      * (job, object URI) -> the ETag this worker's first task of the job saw. Every later task of the job on this
      * worker scores the same versions, even if an object is overwritten mid-job, and costs no HEAD request per
@@ -53,11 +56,19 @@ public class TaskExecutor {
         }
     };
 
-    public TaskExecutor(ModelRuntime runtime, ObjectFetcher fetcher, WorkerSettings settings) {
+    @Inject
+    public TaskExecutor(ModelRuntime runtime, ObjectFetcher fetcher, WorkerSettings settings,
+                        SimulatedCompute simulated) {
         this.runtime = runtime;
         this.fetcher = fetcher;
         this.workerId = settings.workerId();
         this.settings = settings;
+        this.simulated = simulated;
+    }
+
+    /** An executor that always computes (subclasses in tests): the benchmark mode is never on. */
+    public TaskExecutor(ModelRuntime runtime, ObjectFetcher fetcher, WorkerSettings settings) {
+        this(runtime, fetcher, settings, null);
     }
 
     /** Scores the task; blocks for the download, load and scoring. */
@@ -75,6 +86,10 @@ public class TaskExecutor {
         }
         ObjectRef tokenizer = version(message, S3Uri.parse(message.tokenizerUri()), ModelObjects.TOKENIZER_FILE);
         ObjectRef shard = version(message, S3Uri.parse(message.shardUri()), "shard.jsonl");
+        if (simulated != null && simulated.enabled()) {
+            // the benchmark mode (optin.worker.simulate-compute): the one place it replaces the engine
+            return simulated.run(message, modelFiles, tokenizer, shard, settings, task, progress);
+        }
         boolean exact = task instanceof ScoringTask.UnitRange;
         return runtime.run(modelFiles, tokenizer, shard, settings, exact, prepared -> {
             long started = System.nanoTime();
