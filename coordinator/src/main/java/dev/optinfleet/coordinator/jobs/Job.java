@@ -351,11 +351,13 @@ public final class Job {
         return Merge.MERGED;
     }
 
-    /** A finished job keeps its status only: the plan and the terms (megabytes) are no longer needed. */
+    /**
+     * A finished job keeps its status and its inputs' summary (a config and an int per text: its cost stays in
+     * {@code GET /jobs/{id}}); the plan and the terms (megabytes) are no longer needed.
+     */
     private void releaseWorkingState() {
         plan = null;
         table = null;
-        inputs = null;
         pending.clear();
         deadlines.clear();
     }

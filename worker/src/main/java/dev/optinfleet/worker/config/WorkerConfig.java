@@ -56,4 +56,15 @@ public interface WorkerConfig {
      */
     @WithDefault("3")
     int taskDeliveries();
+
+    /**
+     * BENCHMARK MODE, off by default: tasks wait for the cost model's time and publish made-up scores of the real
+     * shape ({@code SimulatedCompute}); for the fan-out benchmark only.
+     */
+    @WithDefault("false")
+    boolean simulateCompute();
+
+    /** The worker kind whose cost-model time a simulated task waits ({@code WorkerKind.bundled()} names). */
+    @WithDefault("cpu-2core")
+    String simulateKind();
 }

@@ -18,10 +18,10 @@ import dev.optinfleet.schemas.task.TaskScores;
 import dev.optinfleet.schemas.task.UnitTermsMessage;
 import dev.optinfleet.storage.CachedObject;
 import dev.optinfleet.storage.StagingDir;
+import dev.optinfleet.worker.config.WorkerConfig;
 import dev.optinfleet.worker.config.WorkerSettings;
 import dev.optinfleet.worker.storage.ObjectFetcher;
 import jakarta.inject.Singleton;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -66,13 +66,9 @@ public class SimulatedCompute {
     /** The shard whose teacher pass this worker has "computed" (the real runtime keeps one shard). */
     private String teacherShard;
 
-    public SimulatedCompute(@ConfigProperty(name = "optin.worker.simulate-compute", defaultValue = "false")
-                            boolean enabled,
-                            @ConfigProperty(name = "optin.worker.simulate-kind", defaultValue = "cpu-2core")
-                            String kindName,
-                            ObjectFetcher fetcher, WorkerSettings settings) {
-        this.enabled = enabled;
-        this.kind = WorkerKind.find(WorkerKind.bundled(), kindName);
+    public SimulatedCompute(WorkerConfig config, ObjectFetcher fetcher, WorkerSettings settings) {
+        this.enabled = config.simulateCompute();
+        this.kind = WorkerKind.find(WorkerKind.bundled(), config.simulateKind());
         this.fetcher = fetcher;
         this.stagingRoot = settings.cacheDir().resolve(ModelRuntime.STAGING_DIR);
         this.workerId = settings.workerId();
