@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.optinfleet.core.checkpoint.Checkpoint;
-import dev.optinfleet.core.memory.NativeHeap;
 import dev.optinfleet.core.tokenize.TokenBatch;
 
 import java.util.ArrayList;
@@ -125,8 +124,6 @@ public final class Encoder implements AutoCloseable {
 
     /** Copies the weights onto the device {@code device} chooses on the named engine (null: the default). */
     public static Encoder load(Checkpoint checkpoint, String engine, DeviceChoice device) {
-        // Before the engine's first tensors: resident memory then follows the passes the budget planned.
-        NativeHeap.tune();
         Device d = device.resolve(engine);
         NDManager m = engine == null ? NDManager.newBaseManager(d) : NDManager.newBaseManager(d, engine);
         try {

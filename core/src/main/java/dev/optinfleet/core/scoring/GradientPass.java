@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import dev.optinfleet.core.memory.NativeHeap;
 import dev.optinfleet.core.model.Encoder;
 import dev.optinfleet.core.model.EncoderOutput;
 import dev.optinfleet.core.model.ModelConfig;
@@ -53,6 +54,7 @@ final class GradientPass {
     /** With {@code retainGraph} false, one forward pass per probe (any engine; the reference in tests). */
     static void run(Encoder encoder, TokenBatch batch, int probes, boolean features, Probes sink,
                     boolean retainGraph) {
+        NativeHeap.use(NativeHeap.Profile.GRADIENT);
         if (retainGraph) {
             retained(encoder, batch, probes, features, sink);
         } else {

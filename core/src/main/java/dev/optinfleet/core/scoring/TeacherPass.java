@@ -8,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import dev.optinfleet.core.memory.MemoryBudget;
 import dev.optinfleet.core.memory.MemoryBudgetException;
+import dev.optinfleet.core.memory.NativeHeap;
 import dev.optinfleet.core.model.Encoder;
 import dev.optinfleet.core.model.EncoderOutput;
 import dev.optinfleet.core.model.ModelConfig;
@@ -69,6 +70,8 @@ public final class TeacherPass implements AutoCloseable {
      *                               budget besides the teacher's Gram matrices
      */
     public TeacherPass(Encoder encoder, TokenBatch batch, ScoringSettings settings, ScoringContext context) {
+        // Before the teacher's tensors: the masked passes' resident memory then follows what the budget planned.
+        NativeHeap.use(NativeHeap.Profile.EXACT);
         this.encoder = encoder;
         this.batch = batch;
         this.context = context;
